@@ -1,0 +1,52 @@
+# Two commands set everything up on a fresh machine (Python 3.11, git, make):
+#   make demo   render an example service into build/demo/ and validate it
+#   make test   run the whole test suite: pytest, ruff and mypy
+#
+# Python packages go into .venv; checkov, which pins its own dependencies, gets a venv of
+# its own under .tools/ and is put on PATH for the commands below.
+
+PYTHON      ?= python3
+VENV        := .venv
+BIN         := $(VENV)/bin
+CHECKOV_VENV := .tools/checkov
+EXAMPLE     ?= examples/answers/payments-api.yml
+DEMO_DIR    := build/demo
+export PATH := $(CURDIR)/$(CHECKOV_VENV)/bin:$(PATH)
+
+.PHONY: install demo test lint typecheck pytest bench clean
+
+$(BIN)/paved: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+$(CHECKOV_VENV)/bin/checkov:
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/pip install --quiet 'checkov>=3.2,<4'
+	@touch $@
+
+install: $(BIN)/paved $(CHECKOV_VENV)/bin/checkov
+
+demo: install
+	rm -rf $(DEMO_DIR)
+	$(BIN)/paved new $(EXAMPLE) $(DEMO_DIR) --template .
+
+pytest: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+test: lint typecheck pytest
+
+bench: install
+	$(BIN)/python benchmarks/copy_and_validate.py
+
+clean:
+	rm -rf build $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache

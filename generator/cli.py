@@ -1,0 +1,90 @@
+"""The `paved` command line: parse, call, report. The logic lives in the modules it calls."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from generator import __version__
+from generator.errors import PavedError
+from generator.new import render
+from generator.validate import validate as run_validate
+
+
+def _progress(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+@click.group()
+@click.version_option(__version__, prog_name="paved")
+def cli() -> None:
+    """Render production-ready services from the paved-road template and prove them valid."""
+
+
+@cli.command()
+@click.argument("answers", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("dest", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--template", "template", help="Template source: a path or git URL (default: this checkout).")
+@click.option("--vcs-ref", help="Git tag, branch or commit of the template to render.")
+@click.option("--no-validate", is_flag=True, help="Render only; skip `paved validate`.")
+@click.option("--require-all", is_flag=True, help="Fail validation when a tool is missing.")
+def new(
+    answers: Path,
+    dest: Path,
+    template: str | None,
+    vcs_ref: str | None,
+    no_validate: bool,
+    require_all: bool,
+) -> None:
+    """Render a service repository into DEST from the ANSWERS file, then validate it."""
+    _progress(f"rendering {dest} from {answers} ...")
+    render(answers, dest, template=template, vcs_ref=vcs_ref)
+    _progress(f"rendered {dest}")
+    if no_validate:
+        return
+    report = run_validate(dest, require_all=require_all, progress=_progress)
+    click.echo(report.to_text())
+    if not report.ok:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--only",
+    multiple=True,
+    help="Validators to run, comma-separated names or groups (e.g. terraform,checkov).",
+)
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--require-all", is_flag=True, help="Fail when a validator is skipped for a missing tool.")
+def validate(path: Path, only: tuple[str, ...], output_format: str, require_all: bool) -> None:
+    """Run every validator that applies to the rendered repository at PATH."""
+    report = run_validate(path, only=_split(only), require_all=require_all, progress=_progress)
+    click.echo(report.to_json() if output_format == "json" else report.to_text())
+    if not report.ok:
+        sys.exit(1)
+
+
+def main() -> None:
+    """Entry point: user errors become one line on stderr and an exit code; bugs keep their traceback."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(1)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except PavedError as error:
+        click.echo(f"paved: error: {error}", err=True)
+        sys.exit(error.exit_code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""`paved validate`: run every validator that applies to a rendered repository."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.errors import PavedError
+from generator.validators import REGISTRY, Context, Outcome, Status, Validator
+
+
+@dataclass(frozen=True)
+class Report:
+    """The outcomes of one `paved validate` run."""
+
+    repo: Path
+    outcomes: tuple[Outcome, ...]
+    require_all: bool
+
+    def counts(self) -> dict[str, int]:
+        return {status.value: sum(1 for o in self.outcomes if o.status is status) for status in Status}
+
+    @property
+    def ok(self) -> bool:
+        """All ran and passed; a skipped validator fails the run only under ``require_all``."""
+        bad = {Status.FAILED, Status.SKIPPED} if self.require_all else {Status.FAILED}
+        return bool(self.outcomes) and not any(o.status in bad for o in self.outcomes)
+
+    def to_text(self) -> str:
+        width = max((len(o.validator) for o in self.outcomes), default=0)
+        lines = []
+        for outcome in self.outcomes:
+            label = outcome.status.value if outcome.status is not Status.SKIPPED else "skipped:"
+            lines.append(f"{outcome.validator:<{width}}  {label} {outcome.summary}")
+            if outcome.status is Status.FAILED and outcome.details:
+                lines.extend(f"{'':<{width}}    {line}" for line in outcome.details.splitlines())
+        counts = self.counts()
+        verdict = "OK" if self.ok else "FAILED"
+        lines.append(
+            f"{verdict}: {counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped"
+        )
+        return "\n".join(lines)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "repo": str(self.repo),
+                "ok": self.ok,
+                "counts": self.counts(),
+                "validators": [
+                    {
+                        "name": o.validator,
+                        "status": o.status.value,
+                        "summary": o.summary,
+                        "details": o.details,
+                    }
+                    for o in self.outcomes
+                ],
+            },
+            indent=2,
+        )
+
+
+def select(only: Sequence[str] | None) -> list[Validator]:
+    """Validators named by ``only`` (a name, or a prefix group such as ``terraform``), else all."""
+    if not only:
+        return list(REGISTRY)
+    chosen: list[Validator] = []
+    for wanted in only:
+        matches = [v for v in REGISTRY if v.name == wanted or v.name.startswith(f"{wanted}-")]
+        if not matches:
+            known = ", ".join(REGISTRY.names())
+            raise PavedError(f"--only: no validator named {wanted!r} (known: {known})")
+        chosen.extend(v for v in matches if v not in chosen)
+    return [v for v in REGISTRY if v in chosen]
+
+
+def validate(
+    repo: Path,
+    only: Sequence[str] | None = None,
+    require_all: bool = False,
+    progress: Callable[[str], None] = lambda _: None,
+) -> Report:
+    """Run the selected validators that apply to ``repo``, reporting progress as each runs."""
+    if not repo.is_dir():
+        raise PavedError(f"{repo}: not a directory")
+    validators = [v for v in select(only) if v.applies(repo)]
+    if not validators:
+        raise PavedError(f"{repo}: nothing to validate (no file any selected validator checks)")
+    context = Context(repo)
+    outcomes: list[Outcome] = []
+    try:
+        for validator in validators:
+            progress(f"{validator.name}: {validator.description} ...")
+            started = time.monotonic()
+            outcome = validator.run(context)
+            progress(f"{validator.name}: {outcome.status.value} ({time.monotonic() - started:.1f}s)")
+            outcomes.append(outcome)
+    finally:
+        context.close()
+    return Report(repo, tuple(outcomes), require_all)

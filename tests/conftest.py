@@ -1,0 +1,107 @@
+"""Shared fixtures: a snapshot of the template, rendering through Copier, tool discovery."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import copier
+import pytest
+from ruamel.yaml import YAML
+
+from generator.tools import which
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "answers"
+TEMPLATE_PARTS = ("copier.yml", "includes", "templates")
+
+Render = Callable[..., Path]
+
+
+def example_files() -> list[Path]:
+    return sorted(EXAMPLES.glob("*.yml"))
+
+
+def load_yaml(path: Path) -> Any:
+    return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+
+
+def require_tool(name: str) -> str:
+    """The tool's path; skip when it is missing, or fail under ``PAVED_REQUIRE_TOOLS=1``."""
+    path = which(name)
+    if path is None:
+        message = f"{name} not found on PATH"
+        if os.environ.get("PAVED_REQUIRE_TOOLS") == "1":
+            pytest.fail(f"{message} (PAVED_REQUIRE_TOOLS=1)")
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The template as it is in the working tree, outside git (so uncommitted edits count)."""
+    target = tmp_path_factory.mktemp("template")
+    for part in TEMPLATE_PARTS:
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(
+                source,
+                target / part,
+                ignore=shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "terraform.tfstate*"),
+            )
+        else:
+            shutil.copy2(source, target / part)
+    return target
+
+
+def copy_template(template: Path, destination: Path, answers: Mapping[str, Any]) -> Path:
+    """Render ``template`` into ``destination`` exactly as `copier copy --defaults --data-file` does."""
+    copier.run_copy(
+        str(template),
+        destination,
+        data=dict(answers),
+        defaults=True,
+        unsafe=True,
+        quiet=True,
+    )
+    return destination
+
+
+@pytest.fixture
+def render(template_dir: Path, tmp_path: Path) -> Render:
+    """Render answers (a mapping or an answers file) into a fresh directory."""
+    counter = iter(range(1000))
+
+    def _render(answers: Mapping[str, Any] | Path, name: str | None = None) -> Path:
+        data = load_yaml(answers) if isinstance(answers, Path) else answers
+        destination = tmp_path / (name or f"repo{next(counter)}")
+        return copy_template(template_dir, destination, data)
+
+    return _render
+
+
+@pytest.fixture(scope="session")
+def rendered_examples(template_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every example answers file rendered once per session, by example name."""
+    base = tmp_path_factory.mktemp("examples")
+    return {
+        path.stem: copy_template(template_dir, base / path.stem, load_yaml(path))
+        for path in example_files()
+    }
+
+
+@pytest.fixture
+def minimal_answers() -> dict[str, Any]:
+    """The smallest valid answers a team writes (the catalog-api example)."""
+    data = load_yaml(EXAMPLES / "catalog-api.yml")
+    assert isinstance(data, dict)
+    return data
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_template(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.delenv("PAVED_TEMPLATE", raising=False)
+    yield
