@@ -21,7 +21,18 @@ def _split(values: tuple[str, ...]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-@click.group()
+class PavedGroup(click.Group):
+    """Turns user errors into one line on stderr and their exit code; bugs keep their traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except PavedError as error:
+            click.echo(f"paved: error: {error}", err=True)
+            ctx.exit(error.exit_code)
+
+
+@click.group(cls=PavedGroup)
 @click.version_option(__version__, prog_name="paved")
 def cli() -> None:
     """Render production-ready services from the paved-road template and prove them valid."""
@@ -30,7 +41,9 @@ def cli() -> None:
 @cli.command()
 @click.argument("answers", type=click.Path(path_type=Path, dir_okay=False))
 @click.argument("dest", type=click.Path(path_type=Path, file_okay=False))
-@click.option("--template", "template", help="Template source: a path or git URL (default: this checkout).")
+@click.option(
+    "--template", "template", help="Template source: a path or git URL (default: this checkout)."
+)
 @click.option("--vcs-ref", help="Git tag, branch or commit of the template to render.")
 @click.option("--no-validate", is_flag=True, help="Render only; skip `paved validate`.")
 @click.option("--require-all", is_flag=True, help="Fail validation when a tool is missing.")
@@ -61,8 +74,16 @@ def new(
     multiple=True,
     help="Validators to run, comma-separated names or groups (e.g. terraform,checkov).",
 )
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--require-all", is_flag=True, help="Fail when a validator is skipped for a missing tool.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--require-all", is_flag=True, help="Fail when a validator is skipped for a missing tool."
+)
 def validate(path: Path, only: tuple[str, ...], output_format: str, require_all: bool) -> None:
     """Run every validator that applies to the rendered repository at PATH."""
     report = run_validate(path, only=_split(only), require_all=require_all, progress=_progress)
@@ -72,18 +93,8 @@ def validate(path: Path, only: tuple[str, ...], output_format: str, require_all:
 
 
 def main() -> None:
-    """Entry point: user errors become one line on stderr and an exit code; bugs keep their traceback."""
-    try:
-        cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(1)
-    except click.ClickException as error:
-        error.show()
-        sys.exit(error.exit_code)
-    except PavedError as error:
-        click.echo(f"paved: error: {error}", err=True)
-        sys.exit(error.exit_code)
+    """Console-script entry point."""
+    cli()
 
 
 if __name__ == "__main__":

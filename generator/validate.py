@@ -21,7 +21,9 @@ class Report:
     require_all: bool
 
     def counts(self) -> dict[str, int]:
-        return {status.value: sum(1 for o in self.outcomes if o.status is status) for status in Status}
+        return {
+            status.value: sum(1 for o in self.outcomes if o.status is status) for status in Status
+        }
 
     @property
     def ok(self) -> bool:
@@ -39,9 +41,8 @@ class Report:
                 lines.extend(f"{'':<{width}}    {line}" for line in outcome.details.splitlines())
         counts = self.counts()
         verdict = "OK" if self.ok else "FAILED"
-        lines.append(
-            f"{verdict}: {counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped"
-        )
+        tally = f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped"
+        lines.append(f"{verdict}: {tally}")
         return "\n".join(lines)
 
     def to_json(self) -> str:
@@ -97,7 +98,9 @@ def validate(
             progress(f"{validator.name}: {validator.description} ...")
             started = time.monotonic()
             outcome = validator.run(context)
-            progress(f"{validator.name}: {outcome.status.value} ({time.monotonic() - started:.1f}s)")
+            progress(
+                f"{validator.name}: {outcome.status.value} ({time.monotonic() - started:.1f}s)"
+            )
             outcomes.append(outcome)
     finally:
         context.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,9 @@ def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
             shutil.copytree(
                 source,
                 target / part,
-                ignore=shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "terraform.tfstate*"),
+                ignore=shutil.ignore_patterns(
+                    ".terraform", ".terraform.lock.hcl", "terraform.tfstate*"
+                ),
             )
         else:
             shutil.copy2(source, target / part)
@@ -58,7 +60,7 @@ def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def copy_template(template: Path, destination: Path, answers: Mapping[str, Any]) -> Path:
-    """Render ``template`` into ``destination`` exactly as `copier copy --defaults --data-file` does."""
+    """Render ``template`` into ``destination`` as `copier copy --defaults --data-file` does."""
     copier.run_copy(
         str(template),
         destination,
@@ -84,7 +86,9 @@ def render(template_dir: Path, tmp_path: Path) -> Render:
 
 
 @pytest.fixture(scope="session")
-def rendered_examples(template_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def rendered_examples(
+    template_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Path]:
     """Every example answers file rendered once per session, by example name."""
     base = tmp_path_factory.mktemp("examples")
     return {
@@ -102,6 +106,5 @@ def minimal_answers() -> dict[str, Any]:
 
 
 @pytest.fixture(autouse=True)
-def _no_ambient_template(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _no_ambient_template(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PAVED_TEMPLATE", raising=False)
-    yield

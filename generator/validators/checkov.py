@@ -25,9 +25,12 @@ class Checkov:
         done = run(
             [
                 checkov,
-                "--directory", TERRAFORM_DIR,
-                "--framework", "terraform",
-                "--output", "json",
+                "--directory",
+                TERRAFORM_DIR,
+                "--framework",
+                "terraform",
+                "--output",
+                "json",
                 "--quiet",
                 "--compact",
                 "--skip-download",

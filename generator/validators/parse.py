@@ -36,9 +36,9 @@ def parse_error(path: Path) -> str | None:
             json.loads(text)
         else:
             hcl2.loads(text)
-    except Exception as error:  # noqa: BLE001 - any parser error is the finding itself
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        return first_line
+    except Exception as error:
+        message = str(error).strip()
+        return message.splitlines()[0] if message else type(error).__name__
     return None
 
 
@@ -57,5 +57,7 @@ class ParseFiles:
             if (error := parse_error(path)) is not None
         ]
         if errors:
-            return Outcome.failed(self.name, f"{len(errors)} of {len(files)} file(s) do not parse", "\n".join(errors))
+            return Outcome.failed(
+                self.name, f"{len(errors)} of {len(files)} file(s) do not parse", "\n".join(errors)
+            )
         return Outcome.passed(self.name, f"{len(files)} file(s) parse")

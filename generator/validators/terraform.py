@@ -41,7 +41,9 @@ def init(terraform: str, directory: Path) -> Completed:
 
 
 def _failure_report(results: list[tuple[str, Completed]]) -> str:
-    return "\n\n".join(f"--- {where}: {' '.join(done.args[1:])}\n{done.output}" for where, done in results)
+    return "\n\n".join(
+        f"--- {where}: {' '.join(done.args[1:])}\n{done.output}" for where, done in results
+    )
 
 
 class TerraformFmt:
@@ -56,13 +58,18 @@ class TerraformFmt:
         if terraform is None:
             return Outcome.skipped(self.name, NO_TERRAFORM)
         done = run(
-            [terraform, "fmt", "-check", "-recursive", "-diff", "-no-color", TERRAFORM_DIR],
+            [terraform, "fmt", "-check", "-recursive", "-no-color", TERRAFORM_DIR],
             cwd=context.repo,
         )
         if done.ok:
             return Outcome.passed(self.name, "all files formatted")
-        files = [line for line in done.stdout.splitlines() if line.endswith((".tf", ".hcl"))]
-        return Outcome.failed(self.name, f"{len(files) or 'some'} file(s) not formatted", done.output)
+        files = [line for line in done.stdout.splitlines() if line.strip()]
+        if not files:
+            return Outcome.failed(self.name, "terraform fmt failed", done.output)
+        hint = f"fix with: terraform fmt -recursive {TERRAFORM_DIR}"
+        return Outcome.failed(
+            self.name, f"{len(files)} file(s) not formatted", "\n".join([*files, hint])
+        )
 
 
 class TerraformValidate:
@@ -79,12 +86,16 @@ class TerraformValidate:
         roots = env_roots(context.scratch)
         with ThreadPoolExecutor(max_workers=min(4, len(roots))) as pool:
             results = list(pool.map(lambda root: self._validate(terraform, root), roots))
-        failures = [(root.name, done) for root, done in zip(roots, results, strict=True) if not done.ok]
+        failures = [
+            (root.name, done) for root, done in zip(roots, results, strict=True) if not done.ok
+        ]
         names = ", ".join(root.name for root in roots)
         if failures:
             failed = ", ".join(where for where, _ in failures)
             return Outcome.failed(
-                self.name, f"{len(failures)} of {len(roots)} env(s) invalid: {failed}", _failure_report(failures)
+                self.name,
+                f"{len(failures)} of {len(roots)} env(s) invalid: {failed}",
+                _failure_report(failures),
             )
         return Outcome.passed(self.name, f"{len(roots)} env(s) valid: {names}")
 

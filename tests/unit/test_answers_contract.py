@@ -7,17 +7,27 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import copy_template
+from tests.conftest import Render, copy_template
 
 TIER1 = {"tier": 1, "dr_region": "eu-central-1"}
 
 # (id, changes to the minimal valid answers, question the error must name, words of the rule)
 BAD_ANSWERS: list[tuple[str, dict[str, Any], str, str]] = [
-    ("name-uppercase", {"service_name": "Orders"}, "service_name", "^[a-z][a-z0-9-]{1,30}[a-z0-9]$"),
+    (
+        "name-uppercase",
+        {"service_name": "Orders"},
+        "service_name",
+        "^[a-z][a-z0-9-]{1,30}[a-z0-9]$",
+    ),
     ("name-too-short", {"service_name": "ab"}, "service_name", "3 to 32 characters"),
     ("name-too-long", {"service_name": "a" * 33}, "service_name", "3 to 32 characters"),
     ("name-double-hyphen", {"service_name": "orders--api"}, "service_name", "single hyphens"),
-    ("name-trailing-hyphen", {"service_name": "orders-"}, "service_name", "^[a-z][a-z0-9-]{1,30}[a-z0-9]$"),
+    (
+        "name-trailing-hyphen",
+        {"service_name": "orders-"},
+        "service_name",
+        "^[a-z][a-z0-9-]{1,30}[a-z0-9]$",
+    ),
     ("name-leading-digit", {"service_name": "1orders"}, "service_name", "starting with a letter"),
     ("description-empty", {"description": "   "}, "description", "1 to 300"),
     ("description-too-long", {"description": "x" * 301}, "description", "1 to 300"),
@@ -29,17 +39,32 @@ BAD_ANSWERS: list[tuple[str, dict[str, Any], str, str]] = [
     ("owner-email", {"owner_email": "not-an-email"}, "owner_email", "email address"),
     ("slack-channel-no-hash", {"slack_channel": "payments-alerts"}, "slack_channel", "^#[a-z0-9]"),
     ("oncall-provider", {"oncall_provider": "victorops"}, "oncall_provider", "is not in"),
-    ("escalation-policy-space", {"oncall_escalation_policy": "on call"}, "oncall_escalation_policy", "^[A-Za-z0-9_-]{1,64}$"),
+    (
+        "escalation-policy-space",
+        {"oncall_escalation_policy": "on call"},
+        "oncall_escalation_policy",
+        "^[A-Za-z0-9_-]{1,64}$",
+    ),
     ("ownership-model", {"ownership_model": "devs"}, "ownership_model", "is not in"),
     ("tier-out-of-range", {"tier": 4}, "tier", "is not in"),
     ("tier-not-number", {"tier": "one"}, "tier", "is not in"),
     ("port-not-whole", {"container_port": 8080.5}, "container_port", "whole number"),
     ("availability-not-number", {"slo_availability": "high"}, "slo_availability", "not a number"),
-    ("cost-center", {"cost_center": "CC_4102"}, "cost_center", "^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$"),
+    (
+        "cost-center",
+        {"cost_center": "CC_4102"},
+        "cost_center",
+        "^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$",
+    ),
     ("data-classification", {"data_classification": "secret"}, "data_classification", "is not in"),
     ("repository-no-owner", {"repository": "catalog-api"}, "repository", "<owner>/<name>"),
     ("aws-region", {"aws_region": "europe-west1"}, "aws_region", "AWS region"),
-    ("dr-region-same", {**TIER1, "aws_region": "eu-west-1", "dr_region": "eu-west-1"}, "dr_region", "other than aws_region"),
+    (
+        "dr-region-same",
+        {**TIER1, "aws_region": "eu-west-1", "dr_region": "eu-west-1"},
+        "dr_region",
+        "other than aws_region",
+    ),
     ("dr-region-bad", {**TIER1, "dr_region": "mars-1"}, "dr_region", "AWS region"),
     ("environments-no-prod", {"environments": ["dev", "staging"]}, "environments", "includes prod"),
     ("environments-unknown", {"environments": ["dev", "qa", "prod"]}, "environments", "is not in"),
@@ -52,16 +77,38 @@ BAD_ANSWERS: list[tuple[str, dict[str, Any], str, str]] = [
     ("availability-low", {"slo_availability": 89.9}, "slo_availability", "90 <= value < 100"),
     ("latency-off-bucket", {"slo_latency_ms": 300}, "slo_latency_ms", "bucket boundary"),
     ("latency-target-low", {"slo_latency_target": 49.5}, "slo_latency_target", "50 <= value < 100"),
-    ("requests-metric", {"sli_requests_metric": "http-requests"}, "sli_requests_metric", "Prometheus metric name"),
-    ("latency-metric-suffix", {"sli_latency_metric": "http_request_duration_seconds_bucket"}, "sli_latency_metric", "base name"),
-    ("buckets-descending", {"sli_latency_buckets": [0.1, 0.05]}, "sli_latency_buckets", "ascending"),
+    (
+        "requests-metric",
+        {"sli_requests_metric": "http-requests"},
+        "sli_requests_metric",
+        "Prometheus metric name",
+    ),
+    (
+        "latency-metric-suffix",
+        {"sli_latency_metric": "http_request_duration_seconds_bucket"},
+        "sli_latency_metric",
+        "base name",
+    ),
+    (
+        "buckets-descending",
+        {"sli_latency_buckets": [0.1, 0.05]},
+        "sli_latency_buckets",
+        "ascending",
+    ),
     ("buckets-not-list", {"sli_latency_buckets": "fast"}, "sli_latency_buckets", "not a list"),
     ("rto-zero", {"rto_minutes": 0}, "rto_minutes", "> 0"),
     ("dr-strategy", {"dr_strategy": "hope"}, "dr_strategy", "is not in"),
     ("ci-provider", {"ci_provider": "jenkins"}, "ci_provider", "is not in"),
 ]
 
-MISSING_REQUIRED = ["service_name", "description", "team", "owner_email", "cost_center", "oncall_escalation_policy"]
+MISSING_REQUIRED = [
+    "service_name",
+    "description",
+    "team",
+    "owner_email",
+    "cost_center",
+    "oncall_escalation_policy",
+]
 
 
 def _refused(template_dir: Path, destination: Path, answers: dict[str, Any]) -> str:
@@ -72,10 +119,18 @@ def _refused(template_dir: Path, destination: Path, answers: dict[str, Any]) -> 
 
 @pytest.mark.parametrize(
     ("changes", "question", "rule"),
-    [pytest.param(changes, question, rule, id=case) for case, changes, question, rule in BAD_ANSWERS],
+    [
+        pytest.param(changes, question, rule, id=case)
+        for case, changes, question, rule in BAD_ANSWERS
+    ],
 )
 def test_bad_answer_is_refused_naming_question_and_rule(
-    template_dir: Path, tmp_path: Path, minimal_answers: dict[str, Any], changes: dict[str, Any], question: str, rule: str
+    template_dir: Path,
+    tmp_path: Path,
+    minimal_answers: dict[str, Any],
+    changes: dict[str, Any],
+    question: str,
+    rule: str,
 ) -> None:
     destination = tmp_path / "service"
     message = _refused(template_dir, destination, {**minimal_answers, **changes})
@@ -110,7 +165,9 @@ def test_refused_copy_leaves_existing_directory_untouched(
     assert sorted(p.name for p in destination.iterdir()) == ["keep.txt"]
 
 
-def test_escalation_policy_not_asked_without_oncall_provider(render, minimal_answers: dict[str, Any]) -> None:
+def test_escalation_policy_not_asked_without_oncall_provider(
+    render: Render, minimal_answers: dict[str, Any]
+) -> None:
     answers = {k: v for k, v in minimal_answers.items() if k != "oncall_escalation_policy"}
     repo = render({**answers, "oncall_provider": "none"})
     recorded = (repo / ".copier-answers.yml").read_text()
@@ -118,13 +175,28 @@ def test_escalation_policy_not_asked_without_oncall_provider(render, minimal_ans
     assert "oncall_escalation_policy" not in recorded
 
 
-def test_defaults_follow_the_tier(render, minimal_answers: dict[str, Any]) -> None:
+def test_defaults_follow_the_tier(render: Render, minimal_answers: dict[str, Any]) -> None:
     from tests.conftest import load_yaml
 
     expected = {
-        1: {"slo_availability": 99.95, "dr_strategy": "warm_standby", "rto_minutes": 60, "rpo_minutes": 15},
-        2: {"slo_availability": 99.9, "dr_strategy": "backup_restore", "rto_minutes": 240, "rpo_minutes": 60},
-        3: {"slo_availability": 99.5, "dr_strategy": "backup_restore", "rto_minutes": 1440, "rpo_minutes": 1440},
+        1: {
+            "slo_availability": 99.95,
+            "dr_strategy": "warm_standby",
+            "rto_minutes": 60,
+            "rpo_minutes": 15,
+        },
+        2: {
+            "slo_availability": 99.9,
+            "dr_strategy": "backup_restore",
+            "rto_minutes": 240,
+            "rpo_minutes": 60,
+        },
+        3: {
+            "slo_availability": 99.5,
+            "dr_strategy": "backup_restore",
+            "rto_minutes": 1440,
+            "rpo_minutes": 1440,
+        },
     }
     for tier, values in expected.items():
         repo = render({**minimal_answers, "tier": tier})
@@ -133,7 +205,7 @@ def test_defaults_follow_the_tier(render, minimal_answers: dict[str, Any]) -> No
         assert ("dr_region" in recorded) == (tier == 1)
 
 
-def test_defaults_fill_the_contract(render, minimal_answers: dict[str, Any]) -> None:
+def test_defaults_fill_the_contract(render: Render, minimal_answers: dict[str, Any]) -> None:
     from tests.conftest import load_yaml
 
     recorded = load_yaml(render(minimal_answers) / ".copier-answers.yml")
@@ -145,10 +217,24 @@ def test_defaults_fill_the_contract(render, minimal_answers: dict[str, Any]) -> 
     assert recorded["ownership_model"] == "platform"
     assert recorded["deploy_strategy"] == "rolling"
     assert recorded["slo_latency_ms"] == 250
-    assert recorded["sli_latency_buckets"] == [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+    assert recorded["sli_latency_buckets"] == [
+        0.005,
+        0.01,
+        0.025,
+        0.05,
+        0.1,
+        0.25,
+        0.5,
+        1,
+        2.5,
+        5,
+        10,
+    ]
 
 
-def test_dr_region_default_never_equals_primary(render, minimal_answers: dict[str, Any]) -> None:
+def test_dr_region_default_never_equals_primary(
+    render: Render, minimal_answers: dict[str, Any]
+) -> None:
     from tests.conftest import load_yaml
 
     repo = render({**minimal_answers, "tier": 1, "aws_region": "eu-central-1"})
@@ -156,6 +242,10 @@ def test_dr_region_default_never_equals_primary(render, minimal_answers: dict[st
     assert recorded["dr_region"] != "eu-central-1"
 
 
-def test_latency_threshold_on_custom_bucket_is_accepted(render, minimal_answers: dict[str, Any]) -> None:
-    repo = render({**minimal_answers, "sli_latency_buckets": [0.1, 0.3, 1.2], "slo_latency_ms": 300})
+def test_latency_threshold_on_custom_bucket_is_accepted(
+    render: Render, minimal_answers: dict[str, Any]
+) -> None:
+    repo = render(
+        {**minimal_answers, "sli_latency_buckets": [0.1, 0.3, 1.2], "slo_latency_ms": 300}
+    )
     assert (repo / "terraform").is_dir()

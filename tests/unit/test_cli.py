@@ -1,0 +1,159 @@
+"""The `paved` CLI through click's runner: exit codes, messages, output formats."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from ruamel.yaml import YAML
+
+from generator.cli import cli
+from tests.conftest import require_tool
+
+
+def _write_answers(path: Path, answers: dict[str, Any]) -> Path:
+    with path.open("w", encoding="utf-8") as handle:
+        YAML(typ="safe", pure=True).dump(answers, handle)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"service_name": "Bad_Name"}, "Validation error for question 'service_name'"),
+        ({"tier": 5}, "Invalid choice for 'tier'"),
+        ({"servce_name": "typo"}, "unknown question 'servce_name'"),
+    ],
+)
+def test_new_refuses_bad_answer_cleanly(
+    template_dir: Path,
+    tmp_path: Path,
+    minimal_answers: dict[str, Any],
+    changes: dict[str, Any],
+    expected: str,
+) -> None:
+    answers = _write_answers(tmp_path / "answers.yml", {**minimal_answers, **changes})
+    destination = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["new", str(answers), str(destination), "--template", str(template_dir)]
+    )
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    error_lines = [line for line in result.stderr.splitlines() if line.startswith("paved: error:")]
+    assert len(error_lines) == 1
+    assert expected in error_lines[0]
+    assert not destination.exists()
+
+
+def test_new_refuses_missing_answers_file(template_dir: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["new", str(tmp_path / "nope.yml"), str(tmp_path / "out"), "--template", str(template_dir)],
+    )
+    assert result.exit_code == 2
+    assert "answers file not found" in result.stderr
+
+
+def test_new_refuses_non_empty_destination(
+    template_dir: Path, tmp_path: Path, minimal_answers: dict[str, Any]
+) -> None:
+    answers = _write_answers(tmp_path / "answers.yml", minimal_answers)
+    destination = tmp_path / "out"
+    destination.mkdir()
+    (destination / "mine.txt").write_text("keep")
+    result = CliRunner().invoke(
+        cli, ["new", str(answers), str(destination), "--template", str(template_dir)]
+    )
+    assert result.exit_code == 1
+    assert "exists and is not empty" in result.stderr
+    assert [p.name for p in destination.iterdir()] == ["mine.txt"]
+
+
+def test_new_renders_then_reports(
+    template_dir: Path, tmp_path: Path, minimal_answers: dict[str, Any]
+) -> None:
+    answers = _write_answers(tmp_path / "answers.yml", minimal_answers)
+    destination = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli,
+        ["new", str(answers), str(destination), "--template", str(template_dir), "--no-validate"],
+    )
+    assert result.exit_code == 0, result.output
+    assert (destination / "terraform" / "envs" / "prod" / "main.tf").is_file()
+
+
+def _repo_with(tmp_path: Path, files: dict[str, str]) -> Path:
+    repo = tmp_path / "repo"
+    for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+    return repo
+
+
+def test_validate_reports_unparseable_file(tmp_path: Path) -> None:
+    repo = _repo_with(
+        tmp_path, {"ok.yaml": "a: 1\n", "bad.json": "{not json", "bad.yml": "a: [1\n"}
+    )
+    result = CliRunner().invoke(cli, ["validate", str(repo), "--only", "parse"])
+    assert result.exit_code == 1
+    assert "parse  failed 2 of 3 file(s) do not parse" in result.stdout
+    assert "bad.json" in result.stdout
+    assert "bad.yml" in result.stdout
+    assert "FAILED: 0 passed, 1 failed, 0 skipped" in result.stdout
+    assert "parse: every YAML, JSON and HCL file parses ..." in result.stderr
+
+
+def test_validate_json_format(tmp_path: Path) -> None:
+    repo = _repo_with(tmp_path, {"ok.yaml": "a: 1\n"})
+    result = CliRunner().invoke(cli, ["validate", str(repo), "--format", "json"])
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    assert report["ok"] is True
+    assert [v["name"] for v in report["validators"]] == ["parse"]
+    assert report["counts"] == {"passed": 1, "failed": 0, "skipped": 0}
+
+
+def test_missing_tool_is_skipped_unless_required(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAVED_TERRAFORM", str(tmp_path / "no-terraform-here"))
+    repo = _repo_with(tmp_path, {"terraform/main.tf": "locals {\n  a = 1\n}\n"})
+    relaxed = CliRunner().invoke(cli, ["validate", str(repo), "--only", "terraform-fmt"])
+    assert relaxed.exit_code == 0
+    assert "terraform-fmt  skipped: terraform not found" in relaxed.stdout
+    strict = CliRunner().invoke(
+        cli, ["validate", str(repo), "--only", "terraform-fmt", "--require-all"]
+    )
+    assert strict.exit_code == 1
+    assert "FAILED: 0 passed, 0 failed, 1 skipped" in strict.stdout
+
+
+def test_only_names_an_unknown_validator(tmp_path: Path) -> None:
+    repo = _repo_with(tmp_path, {"ok.yaml": "a: 1\n"})
+    result = CliRunner().invoke(cli, ["validate", str(repo), "--only", "helmet"])
+    assert result.exit_code == 1
+    assert "no validator named 'helmet'" in result.stderr
+
+
+def test_only_selects_a_group(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAVED_TERRAFORM", str(tmp_path / "missing"))
+    repo = _repo_with(tmp_path, {"terraform/main.tf": "locals {}\n"})
+    result = CliRunner().invoke(
+        cli, ["validate", str(repo), "--only", "terraform", "--format", "json"]
+    )
+    names = [v["name"] for v in json.loads(result.stdout)["validators"]]
+    assert names == ["terraform-fmt"]  # no envs/ and no module tests: the others do not apply
+
+
+def test_terraform_fmt_finds_unformatted_file(tmp_path: Path) -> None:
+    require_tool("terraform")
+    repo = _repo_with(tmp_path, {"terraform/main.tf": "locals {\n a   = 1\n}\n"})
+    result = CliRunner().invoke(cli, ["validate", str(repo), "--only", "terraform-fmt"])
+    assert result.exit_code == 1
+    assert "terraform-fmt  failed 1 file(s) not formatted" in result.stdout
+    assert (repo / "terraform" / "main.tf").read_text() == "locals {\n a   = 1\n}\n", (
+        "validate must not rewrite"
+    )
