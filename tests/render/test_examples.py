@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -112,3 +114,39 @@ def test_rendered_example_passes_every_validator(
     assert not failures, "\n\n".join(failures)
     assert " 0 failed" in by_name["terraform-test"].summary
     assert ", 0 failed," in by_name["checkov"].summary
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_plain_copier_cli_renders_example(template_dir: Path, tmp_path: Path, example: str) -> None:
+    """The command a product team runs, with Copier's own CLI and no extension of ours."""
+    copier_cli = Path(sys.executable).with_name("copier")
+    answers = example_files()[EXAMPLES.index(example)]
+    destination = tmp_path / example
+    done = subprocess.run(
+        [
+            str(copier_cli),
+            "copy",
+            "--trust",
+            "--defaults",
+            "--data-file",
+            str(answers),
+            str(template_dir),
+            str(destination),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (destination / "terraform" / "envs" / "prod" / "main.tf").is_file()
+    assert (
+        load_yaml(destination / ".copier-answers.yml")["service_name"]
+        == load_yaml(answers)["service_name"]
+    )
+
+
+def test_template_needs_nothing_but_copier() -> None:
+    config = load_yaml(Path(__file__).resolve().parents[2] / "copier.yml")
+    assert "_jinja_extensions" not in config
+    assert "_tasks" not in config
+    assert "_migrations" not in config

@@ -1,0 +1,48 @@
+"""Module READMEs document every input and output exactly as the Terraform declares them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import hcl2
+import pytest
+
+MODULES = sorted(
+    path
+    for path in (
+        Path(__file__).resolve().parents[2] / "templates" / "terraform" / "modules"
+    ).iterdir()
+    if path.is_dir()
+)
+
+
+def _declared(module: Path, filename: str, block: str) -> dict[str, dict[str, object]]:
+    parsed = hcl2.loads((module / filename).read_text(encoding="utf-8"))
+    return {name.strip('"'): body for item in parsed.get(block, []) for name, body in item.items()}
+
+
+def _table_names(readme: str, heading: str) -> list[str]:
+    section = readme.split(f"## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"^\| `([a-z0-9_]+)` \|", section, flags=re.MULTILINE)
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda p: p.name)
+def test_every_variable_is_typed_described_and_documented(module: Path) -> None:
+    variables = _declared(module, "variables.tf", "variable")
+    assert variables
+    for name, body in variables.items():
+        assert str(body.get("description", "")).strip('"'), f"variable {name} has no description"
+        assert "type" in body, f"variable {name} has no type"
+    readme = (module / "README.md").read_text(encoding="utf-8")
+    assert sorted(_table_names(readme, "Inputs")) == sorted(variables)
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda p: p.name)
+def test_every_output_is_described_and_documented(module: Path) -> None:
+    outputs = _declared(module, "outputs.tf", "output")
+    assert outputs
+    for name, body in outputs.items():
+        assert str(body.get("description", "")).strip('"'), f"output {name} has no description"
+    readme = (module / "README.md").read_text(encoding="utf-8")
+    assert sorted(_table_names(readme, "Outputs")) == sorted(outputs)
