@@ -66,7 +66,14 @@ def test_hostile_repo_passes_terraform_checks(
     render: Render, minimal_answers: dict[str, Any]
 ) -> None:
     require_tool("terraform")
-    repo = render({**minimal_answers, "description": ISSUE_EXAMPLE, "environments": ["prod"]})
+    repo = render(
+        {
+            **minimal_answers,
+            "description": ISSUE_EXAMPLE,
+            "environments": ["prod"],
+            "datastores": [],
+        }
+    )
     report = validate(repo, only=["parse", "terraform-fmt", "terraform-validate"], require_all=True)
     failures = [
         f"{o.validator}: {o.summary}\n{o.details}"
