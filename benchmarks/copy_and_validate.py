@@ -28,6 +28,7 @@ from generator.validate import validate  # noqa: E402
 
 def _template_snapshot(target: Path) -> Path:
     """The working tree's template outside git, as the test suite renders it."""
+    target.mkdir(parents=True)
     for part in ("copier.yml", "includes", "templates"):
         source = ROOT / part
         if source.is_dir():
