@@ -12,6 +12,13 @@ CHECKOV_VENV := .tools/checkov
 EXAMPLE     ?= examples/answers/payments-api.yml
 DEMO_DIR    := build/demo
 export PATH := $(CURDIR)/$(CHECKOV_VENV)/bin:$(PATH)
+# CRD schemas (Argo Rollouts, Prometheus Operator, ...) for the kubernetes-crds validator:
+# a folder of <group>/<kind>_<version>.json. Optional; taken from ../shared when it is there.
+ifeq ($(origin PAVED_CRD_SCHEMAS), undefined)
+  ifneq ($(wildcard ../shared/schemas/crds),)
+    export PAVED_CRD_SCHEMAS := $(abspath ../shared/schemas/crds)
+  endif
+endif
 
 .PHONY: install demo test lint typecheck pytest bench clean
 

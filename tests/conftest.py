@@ -29,15 +29,38 @@ def load_yaml(path: Path) -> Any:
     return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
 
 
+def require(available: bool, message: str) -> None:
+    """Skip when something a test needs is missing, or fail under ``PAVED_REQUIRE_TOOLS=1``."""
+    if available:
+        return
+    if os.environ.get("PAVED_REQUIRE_TOOLS") == "1":
+        pytest.fail(f"{message} (PAVED_REQUIRE_TOOLS=1)")
+    pytest.skip(message)
+
+
 def require_tool(name: str) -> str:
     """The tool's path; skip when it is missing, or fail under ``PAVED_REQUIRE_TOOLS=1``."""
     path = which(name)
-    if path is None:
-        message = f"{name} not found on PATH"
-        if os.environ.get("PAVED_REQUIRE_TOOLS") == "1":
-            pytest.fail(f"{message} (PAVED_REQUIRE_TOOLS=1)")
-        pytest.skip(message)
+    require(path is not None, f"{name} not found on PATH")
+    assert path is not None
     return path
+
+
+def require_helm() -> None:
+    """In-process Helm 4 (helm-python-sdk) must be importable."""
+    from generator.validators.helm import helm_available
+
+    require(helm_available(), "helm-python-sdk is not installed")
+
+
+def require_crd_schemas() -> Path:
+    """The CRD schema folder named by PAVED_CRD_SCHEMAS."""
+    from generator.validators.kubernetes import CRD_SCHEMAS_ENV, crd_schema_dir
+
+    folder = crd_schema_dir()
+    require(folder is not None and folder.is_dir(), f"{CRD_SCHEMAS_ENV} does not name a folder")
+    assert folder is not None
+    return folder
 
 
 @pytest.fixture(scope="session")

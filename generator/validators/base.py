@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Status(StrEnum):
@@ -38,6 +38,13 @@ class Outcome:
     def skipped(cls, validator: str, why: str) -> Outcome:
         return cls(validator, Status.SKIPPED, why)
 
+    @classmethod
+    def from_findings(cls, validator: str, summary: str, findings: list[str]) -> Outcome:
+        """Passed when there are no findings, else failed with them as the details."""
+        if findings:
+            return cls.failed(validator, summary, "\n".join(findings))
+        return cls.passed(validator, summary)
+
 
 @dataclass
 class Context:
@@ -48,6 +55,8 @@ class Context:
     """
 
     repo: Path
+    # Results several validators need (rendered charts, say), computed once per run.
+    cache: dict[str, Any] = field(default_factory=dict, init=False)
     _scratch: Path | None = field(default=None, init=False)
     _tempdir: tempfile.TemporaryDirectory[str] | None = field(default=None, init=False)
 

@@ -1,4 +1,4 @@
-"""checkov: the IaC security scan. Zero failed checks; suppressions need a reason in place."""
+"""checkov: the security scan. Zero failed checks; a suppression needs a reason in place."""
 
 from __future__ import annotations
 
@@ -10,9 +10,39 @@ from generator.tools import run, which
 from generator.validators.base import Context, Outcome
 from generator.validators.terraform import TERRAFORM_DIR
 
+NO_CHECKOV = "checkov not found on PATH (pip install checkov)"
 
-class Checkov:
-    name = "checkov"
+
+def checkov_report(validator: str, checkov: str, directory: Path, framework: str) -> Outcome:
+    """Run checkov on ``directory`` for one framework and turn its JSON report into an outcome."""
+    done = run(
+        [
+            checkov,
+            "--directory", str(directory),
+            "--framework", framework,
+            "--output", "json",
+            "--quiet",
+            "--compact",
+            "--skip-download",
+        ],
+        cwd=directory,
+        env={"BC_SKIP_MAPPING": "TRUE"},
+    )  # fmt: skip
+    try:
+        report = json.loads(done.stdout) if done.stdout.strip() else []
+    except json.JSONDecodeError:
+        return Outcome.failed(validator, "checkov did not produce a report", done.output)
+    passed, failed, skipped, failures = _tally(report)
+    summary = f"{passed} passed, {failed} failed, {skipped} suppressed with a reason"
+    if failed or done.returncode not in (0, 1):
+        return Outcome.failed(validator, summary, "\n".join(failures) or done.output)
+    if passed == 0:
+        return Outcome.failed(validator, "checkov checked nothing", done.output)
+    return Outcome.passed(validator, summary)
+
+
+class CheckovTerraform:
+    name = "checkov-terraform"
     description = "checkov security scan of terraform/ (zero failed checks)"
 
     def applies(self, repo: Path) -> bool:
@@ -21,32 +51,8 @@ class Checkov:
     def run(self, context: Context) -> Outcome:
         checkov = which("checkov")
         if checkov is None:
-            return Outcome.skipped(self.name, "checkov not found on PATH (pip install checkov)")
-        done = run(
-            [
-                checkov,
-                "--directory",
-                TERRAFORM_DIR,
-                "--framework",
-                "terraform",
-                "--output",
-                "json",
-                "--quiet",
-                "--compact",
-                "--skip-download",
-            ],
-            cwd=context.scratch,
-            env={"BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false"},
-        )
-        try:
-            report = json.loads(done.stdout) if done.stdout.strip() else []
-        except json.JSONDecodeError:
-            return Outcome.failed(self.name, "checkov did not produce a report", done.output)
-        passed, failed, skipped, failures = _tally(report)
-        summary = f"{passed} passed, {failed} failed, {skipped} suppressed with a reason"
-        if failed or done.returncode not in (0, 1):
-            return Outcome.failed(self.name, summary, "\n".join(failures) or done.output)
-        return Outcome.passed(self.name, summary)
+            return Outcome.skipped(self.name, NO_CHECKOV)
+        return checkov_report(self.name, checkov, context.scratch / TERRAFORM_DIR, "terraform")
 
 
 def _tally(report: Any) -> tuple[int, int, int, list[str]]:
@@ -62,9 +68,9 @@ def _tally(report: Any) -> tuple[int, int, int, list[str]]:
         failed += int(summary.get("failed", 0))
         skipped += int(summary.get("skipped", 0))
         for check in item.get("results", {}).get("failed_checks", []):
+            lines = "-".join(str(n) for n in check.get("file_line_range", []))
             failures.append(
                 f"{check.get('check_id')} {check.get('check_name')}: "
-                f"{check.get('resource')} ({check.get('file_path')}:"
-                f"{'-'.join(str(n) for n in check.get('file_line_range', []))})"
+                f"{check.get('resource')} ({check.get('file_path')}:{lines})"
             )
     return passed, failed, skipped, failures

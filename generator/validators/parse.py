@@ -17,10 +17,20 @@ HCL_SUFFIXES = {".tf", ".tfvars", ".hcl"}
 SKIPPED_DIRS = {".git", ".terraform", "node_modules"}
 
 
+def is_helm_template(path: Path) -> bool:
+    """A file under a chart's ``templates/``: Go templates, parsed by Helm lint, not here."""
+    return any(
+        parent.name == "templates" and (parent.parent / "Chart.yaml").is_file()
+        for parent in path.parents
+    )
+
+
 def structured_files(repo: Path) -> Iterator[Path]:
     """Files whose suffix says YAML, JSON or HCL, outside VCS and tool working dirs."""
     for path in sorted(repo.rglob("*")):
         if any(part in SKIPPED_DIRS for part in path.relative_to(repo).parts):
+            continue
+        if is_helm_template(path):
             continue
         if path.is_file() and path.suffix in YAML_SUFFIXES | JSON_SUFFIXES | HCL_SUFFIXES:
             yield path
