@@ -13,7 +13,14 @@ import pytest
 
 from generator.validate import validate
 from generator.validators import Status
-from tests.conftest import example_files, load_yaml, require_tool
+from tests.conftest import (
+    example_files,
+    load_yaml,
+    require,
+    require_crd_schemas,
+    require_helm,
+    require_tool,
+)
 
 MANDATORY_TAGS = {
     "service",
@@ -88,32 +95,55 @@ def test_every_provider_block_sets_the_mandatory_tags(
         assert _hcl(env_dir / "main.tf")["module"][0]['"service"']["tags"] == "${local.tags}"
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("example", EXAMPLES)
-def test_rendered_example_passes_every_validator(
-    rendered_examples: dict[str, Path], example: str
-) -> None:
-    require_tool("terraform")
-    require_tool("checkov")
-    if not os.environ.get("TF_PLUGIN_DIR") and os.environ.get("PAVED_REQUIRE_TOOLS") == "1":
-        pytest.fail("TF_PLUGIN_DIR is not set: terraform init needs the provider mirror offline")
-    report = validate(rendered_examples[example], require_all=True)
-    by_name = {outcome.validator: outcome for outcome in report.outcomes}
-    assert set(by_name) == {
-        "parse",
-        "terraform-fmt",
-        "terraform-validate",
-        "terraform-test",
-        "checkov",
-    }
+TERRAFORM_VALIDATORS = [
+    "parse",
+    "terraform-fmt",
+    "terraform-validate",
+    "terraform-test",
+    "checkov-terraform",
+]
+KUBERNETES_VALIDATORS = [
+    "helm-lint", "kubernetes-schema", "kubernetes-crds", "pod-security", "checkov-kubernetes",
+]  # fmt: skip
+
+
+def _assert_all_pass(repo: Path, names: list[str]) -> dict[str, str]:
+    report = validate(repo, only=names, require_all=True)
+    summaries = {outcome.validator: outcome.summary for outcome in report.outcomes}
+    assert sorted(summaries) == sorted(names)
     failures = [
         f"{o.validator}: {o.summary}\n{o.details}"
         for o in report.outcomes
         if o.status is not Status.PASSED
     ]
     assert not failures, "\n\n".join(failures)
-    assert " 0 failed" in by_name["terraform-test"].summary
-    assert ", 0 failed," in by_name["checkov"].summary
+    return summaries
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_rendered_example_passes_terraform_validators(
+    rendered_examples: dict[str, Path], example: str
+) -> None:
+    require_tool("terraform")
+    require_tool("checkov")
+    require(bool(os.environ.get("TF_PLUGIN_DIR")), "TF_PLUGIN_DIR is not set (provider mirror)")
+    summaries = _assert_all_pass(rendered_examples[example], TERRAFORM_VALIDATORS)
+    assert " 0 failed" in summaries["terraform-test"]
+    assert ", 0 failed," in summaries["checkov-terraform"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_rendered_example_passes_kubernetes_validators(
+    rendered_examples: dict[str, Path], example: str
+) -> None:
+    require_helm()
+    require_crd_schemas()
+    require_tool("checkov")
+    summaries = _assert_all_pass(rendered_examples[example], KUBERNETES_VALIDATORS)
+    assert " 0 error(s)" in summaries["helm-lint"]
+    assert ", 0 failed," in summaries["checkov-kubernetes"]
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
