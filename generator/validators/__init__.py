@@ -18,6 +18,7 @@ from generator.validators.helm import (
     PodSecurity,
 )
 from generator.validators.parse import ParseFiles
+from generator.validators.prometheus import PromtoolCheck, PromtoolTest
 from generator.validators.terraform import TerraformFmt, TerraformTest, TerraformValidate
 
 for _validator in (
@@ -31,6 +32,8 @@ for _validator in (
     KubernetesCrds(),
     PodSecurity(),
     CheckovKubernetes(),
+    PromtoolCheck(),
+    PromtoolTest(),
 ):
     REGISTRY.register(_validator)
 

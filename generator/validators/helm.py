@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 
 from generator.tools import which
 from generator.validators.base import Context, Outcome
@@ -111,7 +112,11 @@ def _render(target: Target) -> list[Manifest] | RenderError:
     manifests: list[Manifest] = []
     for source, text in sorted(output.items()):
         if source.endswith((".yaml", ".yml")) and text.strip():
-            manifests.extend(load_manifests(source, text))
+            try:
+                manifests.extend(load_manifests(source, text))
+            except YAMLError as error:
+                problem = " ".join(str(error).split())
+                return RenderError(f"{target}: {source} does not render to YAML: {problem}")
     return manifests
 
 

@@ -17,7 +17,7 @@ from tests.conftest import Render, example_files, load_yaml, require_helm
 EXAMPLE_NAMES = [path.stem for path in example_files()]
 PROD_KINDS = {
     "Service", "ServiceAccount", "HorizontalPodAutoscaler", "PodDisruptionBudget",
-    "NetworkPolicy", "ServiceMonitor", "ConfigMap",
+    "NetworkPolicy", "ServiceMonitor", "ConfigMap", "PrometheusRule", "AlertmanagerConfig",
 }  # fmt: skip
 PROD_REPLICAS = {1: 3, 2: 2, 3: 2}
 
