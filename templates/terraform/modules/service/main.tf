@@ -43,36 +43,48 @@ locals {
   #  noncurrent_version_days How long overwritten/deleted S3 object versions stay
   #                         recoverable.
   #  budget_limit_usd       Default monthly cost budget; override per service.
+  #  sqs_message_age_alarm_seconds
+  #                         Age of the oldest waiting message at which the on-call
+  #                         hears about a stalled consumer: the delay the tier's
+  #                         users tolerate. Tier 1's 5 minutes still stays above the
+  #                         150 s a failing message may circulate (5 receives x 30 s
+  #                         visibility timeout) before it is moved to the DLQ, which
+  #                         has its own alarm; tier 3 waits an hour, long enough for
+  #                         a restart or a redeploy to catch up on its own.
   tier_defaults = {
     "1" = {
-      backup_retention_days   = 35
-      multi_az                = true
-      deletion_protection     = true
-      cross_region_dr         = true
-      noncurrent_version_days = 90
-      budget_limit_usd        = 1000
+      backup_retention_days         = 35
+      multi_az                      = true
+      deletion_protection           = true
+      cross_region_dr               = true
+      noncurrent_version_days       = 90
+      budget_limit_usd              = 1000
+      sqs_message_age_alarm_seconds = 300
     }
     "2" = {
-      backup_retention_days   = 14
-      multi_az                = true
-      deletion_protection     = true
-      cross_region_dr         = false
-      noncurrent_version_days = 60
-      budget_limit_usd        = 500
+      backup_retention_days         = 14
+      multi_az                      = true
+      deletion_protection           = true
+      cross_region_dr               = false
+      noncurrent_version_days       = 60
+      budget_limit_usd              = 500
+      sqs_message_age_alarm_seconds = 900
     }
     "3" = {
-      backup_retention_days   = 7
-      multi_az                = false
-      deletion_protection     = false
-      cross_region_dr         = false
-      noncurrent_version_days = 30
-      budget_limit_usd        = 200
+      backup_retention_days         = 7
+      multi_az                      = false
+      deletion_protection           = false
+      cross_region_dr               = false
+      noncurrent_version_days       = 30
+      budget_limit_usd              = 200
+      sqs_message_age_alarm_seconds = 3600
     }
   }
   tier_settings = local.tier_defaults[tostring(var.tier)]
 
-  backup_retention_days = coalesce(var.backup_retention_days, local.tier_settings.backup_retention_days)
-  budget_limit_usd      = coalesce(var.budget_limit_usd, local.tier_settings.budget_limit_usd)
+  backup_retention_days         = coalesce(var.backup_retention_days, local.tier_settings.backup_retention_days)
+  budget_limit_usd              = coalesce(var.budget_limit_usd, local.tier_settings.budget_limit_usd)
+  sqs_message_age_alarm_seconds = coalesce(var.sqs_message_age_alarm_seconds, local.tier_settings.sqs_message_age_alarm_seconds)
   # prod keeps a year of logs for incident forensics and audits; shorter-lived
   # environments keep 90 days, which covers any debugging session at lower cost.
   log_retention_days = coalesce(var.log_retention_days, var.environment == "prod" ? 365 : 90)
@@ -91,6 +103,24 @@ locals {
   # retention and the service key instead of "never expire" and no encryption).
   postgres_log_exports    = ["postgresql", "upgrade"]
   postgres_log_group_arns = [for e in local.postgres_log_exports : "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/rds/instance/${local.prefix}/${e}"]
+
+  # Every alarm description ends with where the responder goes next: the runbook
+  # generated into the service's own repository next to this module.
+  alarm_runbook = "Runbook: docs/runbooks/README.md in ${var.repository}."
+
+  # Every alarm the module may create, keyed by a stable short name; alarms of
+  # datastores that are off are left out.
+  alarms = {
+    for key, alarm in {
+      postgres_cpu         = aws_cloudwatch_metric_alarm.postgres_cpu
+      postgres_storage     = aws_cloudwatch_metric_alarm.postgres_storage
+      postgres_connections = aws_cloudwatch_metric_alarm.postgres_connections
+      s3_5xx_errors        = aws_cloudwatch_metric_alarm.s3_5xx_errors
+      s3_4xx_errors        = aws_cloudwatch_metric_alarm.s3_4xx_errors
+      sqs_message_age      = aws_cloudwatch_metric_alarm.sqs_message_age
+      sqs_dlq_not_empty    = aws_cloudwatch_metric_alarm.sqs_dlq_not_empty
+    } : key => alarm[0] if length(alarm) > 0
+  }
 }
 
 ################################################################################
@@ -328,6 +358,41 @@ resource "aws_sns_topic_policy" "this" {
         Condition = { Bool = { "aws:SecureTransport" = "false" } }
       },
     ]
+  })
+}
+
+# The on-call tool's CloudWatch integration (PagerDuty, Opsgenie) receives every
+# alarm and budget notification, including the OK transitions that resolve its
+# incidents. The URL embeds the integration key, so it only ever arrives as a
+# sensitive input; it is stored in the (encrypted) state like any other secret
+# attribute.
+resource "aws_sns_topic_subscription" "oncall" {
+  count = var.alarm_https_endpoint != null ? 1 : 0
+
+  topic_arn = aws_sns_topic.this.arn
+  protocol  = "https"
+  endpoint  = var.alarm_https_endpoint
+  # PagerDuty's and Opsgenie's CloudWatch integrations confirm the subscription
+  # themselves; Terraform waits for that instead of leaving it pending.
+  endpoint_auto_confirms = true
+  # The integrations parse the SNS envelope (alarm name, state, reason), so the
+  # message must not be unwrapped.
+  raw_message_delivery = false
+
+  # SNS retries HTTPS deliveries only three times within a minute by default, so
+  # a short outage of the on-call tool would drop the page. These retries span
+  # about half an hour (the hard limit is one hour): 3 at 20 s, 7 backing off
+  # exponentially to 120 s, then 10 at 120 s.
+  delivery_policy = jsonencode({
+    healthyRetryPolicy = {
+      minDelayTarget     = 20
+      maxDelayTarget     = 120
+      numRetries         = 20
+      numNoDelayRetries  = 0
+      numMinDelayRetries = 3
+      numMaxDelayRetries = 10
+      backoffFunction    = "exponential"
+    }
   })
 }
 

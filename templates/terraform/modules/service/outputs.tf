@@ -62,8 +62,23 @@ output "log_retention_days" {
 }
 
 output "alarm_topic_arn" {
-  description = "ARN of the encrypted SNS topic receiving the service's CloudWatch alarms and budget notifications; subscribe the on-call tooling to it."
+  description = "ARN of the encrypted SNS topic receiving the service's CloudWatch alarms and budget notifications; alarm_https_endpoint subscribes the on-call integration to it, other tooling can subscribe as well."
   value       = aws_sns_topic.this.arn
+}
+
+output "alarm_names" {
+  description = "Names of the CloudWatch alarms the module created, keyed by postgres_cpu, postgres_storage, postgres_connections, s3_5xx_errors, s3_4xx_errors, sqs_message_age and sqs_dlq_not_empty; only the enabled datastores' alarms are present."
+  value       = { for key, alarm in local.alarms : key => alarm.alarm_name }
+}
+
+output "alarm_arns" {
+  description = "ARNs of the CloudWatch alarms the module created, with the same keys as alarm_names (for dashboards, composite alarms or alarm-based deployment checks)."
+  value       = { for key, alarm in local.alarms : key => alarm.arn }
+}
+
+output "alarm_https_subscription_enabled" {
+  description = "Whether the alarm topic has an HTTPS subscription to the on-call integration (alarm_https_endpoint was set)."
+  value       = length(aws_sns_topic_subscription.oncall) > 0
 }
 
 output "budget_name" {

@@ -236,19 +236,41 @@ resource "aws_db_instance_automated_backups_replication" "this" {
 # Alarms
 ################################################################################
 
+# RDS publishes these metrics every minute while the instance runs. A gap means
+# the instance is stopped, rebooting or being replaced, which says nothing about
+# CPU, storage or connections; treat_missing_data = "missing" keeps the alarm
+# from resolving (and closing the incident) or paging on the gap itself. The
+# service's SLO alerts cover a database that does not answer.
+#
+# No replica lag alarm: the module creates no read replica, and the Multi-AZ
+# standby is synchronous and publishes no ReplicaLag metric.
+
+locals {
+  # Storage autoscaling grows the volume once free space stays at or below 10%
+  # of the allocation for five minutes. Alarming at half of that (5% of the
+  # initial allocation in whole GiB, at least 1) lets autoscaling act first, so
+  # the alarm only fires when it cannot: max_allocated_storage reached, or
+  # growth faster than the six-hour cooldown between two scaling steps.
+  postgres_free_storage_alarm_bytes = max(1, floor(var.postgres.allocated_storage * 0.05)) * 1073741824
+}
+
 resource "aws_cloudwatch_metric_alarm" "postgres_cpu" {
   count = local.enable_postgres ? 1 : 0
 
-  alarm_name          = "${local.prefix}-postgres-cpu-high"
-  alarm_description   = "CPU of ${local.prefix} PostgreSQL above 80% for 15 minutes"
-  namespace           = "AWS/RDS"
-  metric_name         = "CPUUtilization"
-  dimensions          = { DBInstanceIdentifier = aws_db_instance.this[0].identifier }
-  statistic           = "Average"
-  period              = 300
+  alarm_name        = "${local.prefix}-postgres-cpu-high"
+  alarm_description = "PostgreSQL ${local.prefix}: average CPU above 80% for 15 minutes. Queries wait for CPU and latency rises; find the expensive queries in Performance Insights, or scale the instance class. ${local.alarm_runbook}"
+  namespace         = "AWS/RDS"
+  metric_name       = "CPUUtilization"
+  dimensions        = { DBInstanceIdentifier = aws_db_instance.this[0].identifier }
+  statistic         = "Average"
+  period            = 300
+  # Three consecutive 5-minute averages: a migration, a vacuum or a burst of
+  # traffic does not page, a sustained overload does.
   evaluation_periods  = 3
+  datapoints_to_alarm = 3
   comparison_operator = "GreaterThanThreshold"
   threshold           = 80
+  treat_missing_data  = "missing"
   actions_enabled     = true
   alarm_actions       = [aws_sns_topic.this.arn]
   ok_actions          = [aws_sns_topic.this.arn]
@@ -259,22 +281,47 @@ resource "aws_cloudwatch_metric_alarm" "postgres_cpu" {
 resource "aws_cloudwatch_metric_alarm" "postgres_storage" {
   count = local.enable_postgres ? 1 : 0
 
-  # Storage autoscaling grows the volume when free space drops below 10%; this
-  # alarm fires when it cannot (max_allocated_storage reached, or growth faster
-  # than the 6-hour scaling cooldown).
-  alarm_name          = "${local.prefix}-postgres-storage-low"
-  alarm_description   = "Free storage of ${local.prefix} PostgreSQL below 2 GiB"
-  namespace           = "AWS/RDS"
-  metric_name         = "FreeStorageSpace"
-  dimensions          = { DBInstanceIdentifier = aws_db_instance.this[0].identifier }
-  statistic           = "Minimum"
-  period              = 300
+  alarm_name        = "${local.prefix}-postgres-storage-low"
+  alarm_description = "PostgreSQL ${local.prefix}: free storage below ${local.postgres_free_storage_alarm_bytes / 1073741824} GiB and storage autoscaling has not caught up (max_allocated_storage reached or growth too fast). The database stops accepting writes when the volume is full: raise max_allocated_storage or free space. ${local.alarm_runbook}"
+  namespace         = "AWS/RDS"
+  metric_name       = "FreeStorageSpace"
+  dimensions        = { DBInstanceIdentifier = aws_db_instance.this[0].identifier }
+  statistic         = "Minimum"
+  period            = 300
+  # One datapoint: free space only shrinks this far when autoscaling is stuck,
+  # it does not flap, and a full disk is an outage.
   evaluation_periods  = 1
+  datapoints_to_alarm = 1
   comparison_operator = "LessThanThreshold"
-  threshold           = 2147483648
+  threshold           = local.postgres_free_storage_alarm_bytes
+  treat_missing_data  = "missing"
   actions_enabled     = true
   alarm_actions       = [aws_sns_topic.this.arn]
   ok_actions          = [aws_sns_topic.this.arn]
 
   tags = merge(local.tags, { Name = "${local.prefix}-postgres-storage-low" })
+}
+
+resource "aws_cloudwatch_metric_alarm" "postgres_connections" {
+  count = local.enable_postgres ? 1 : 0
+
+  alarm_name        = "${local.prefix}-postgres-connections-high"
+  alarm_description = "PostgreSQL ${local.prefix}: more than ${var.postgres_connections_alarm_threshold} open connections for 15 minutes. Close to max_connections new connections are refused; look for a connection leak, pools sized for too many replicas, or scale the instance class. ${local.alarm_runbook}"
+  namespace         = "AWS/RDS"
+  metric_name       = "DatabaseConnections"
+  dimensions        = { DBInstanceIdentifier = aws_db_instance.this[0].identifier }
+  statistic         = "Maximum"
+  period            = 300
+  # Three consecutive 5-minute peaks: a rolling deploy briefly runs old and new
+  # pools side by side, a leak or an undersized instance does not go away.
+  evaluation_periods  = 3
+  datapoints_to_alarm = 3
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.postgres_connections_alarm_threshold
+  treat_missing_data  = "missing"
+  actions_enabled     = true
+  alarm_actions       = [aws_sns_topic.this.arn]
+  ok_actions          = [aws_sns_topic.this.arn]
+
+  tags = merge(local.tags, { Name = "${local.prefix}-postgres-connections-high" })
 }

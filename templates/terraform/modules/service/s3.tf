@@ -143,6 +143,86 @@ resource "aws_s3_bucket_policy" "data" {
 }
 
 ################################################################################
+# Data bucket: request metrics and alarms
+################################################################################
+
+# S3 publishes request metrics (requests, 4xx/5xx errors, latency) only for
+# buckets with a metrics configuration. One configuration without a filter
+# covers the whole bucket; it costs the CloudWatch price of its metrics, which
+# is what makes error alarms possible at all.
+resource "aws_s3_bucket_metric" "data" {
+  count = local.enable_s3 ? 1 : 0
+
+  bucket = aws_s3_bucket.data[0].id
+  name   = "EntireBucket"
+}
+
+# Request metrics exist only for minutes with requests. No data means no
+# requests and therefore no errors: treat_missing_data = "notBreaching".
+#
+# 5xxErrors and 4xxErrors are 1 or 0 per request, so Sum counts errors and
+# Average is the error rate.
+
+# Server errors: SDKs retry isolated ones, so only errors in every 5-minute
+# window for 15 minutes alarm. That means S3 is throttling the service
+# (503 Slow Down: too many requests per prefix) or an S3 service event, and
+# both reach the service's users as errors or latency.
+resource "aws_cloudwatch_metric_alarm" "s3_5xx_errors" {
+  count = local.enable_s3 ? 1 : 0
+
+  alarm_name        = "${local.prefix}-s3-5xx-errors"
+  alarm_description = "S3 bucket ${local.s3_data_bucket_name}: server errors (5xx) in every 5-minute window for 15 minutes. S3 is throttling the service (503 Slow Down, spread keys over more prefixes or slow down) or has a service event (AWS Health Dashboard). ${local.alarm_runbook}"
+  namespace         = "AWS/S3"
+  metric_name       = "5xxErrors"
+  dimensions = {
+    BucketName = aws_s3_bucket.data[0].id
+    FilterId   = aws_s3_bucket_metric.data[0].name
+  }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 3
+  datapoints_to_alarm = 3
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  actions_enabled     = true
+  alarm_actions       = [aws_sns_topic.this.arn]
+  ok_actions          = [aws_sns_topic.this.arn]
+
+  tags = merge(local.tags, { Name = "${local.prefix}-s3-5xx-errors" })
+}
+
+# Client errors are a weaker signal: 404 on a missing key is a normal answer for
+# code that checks whether an object exists, and 412/304 answer conditional
+# requests. A high rate for 15 minutes, however, usually means a deploy broke
+# access (403 from an IAM, bucket or KMS policy) or the key layout. Hence a rate
+# threshold, tunable per service, rather than any error.
+resource "aws_cloudwatch_metric_alarm" "s3_4xx_errors" {
+  count = local.enable_s3 ? 1 : 0
+
+  alarm_name        = "${local.prefix}-s3-4xx-errors-high"
+  alarm_description = "S3 bucket ${local.s3_data_bucket_name}: more than ${var.s3_4xx_error_rate_alarm_percent}% of requests failed with a client error (4xx) in every 5-minute window for 15 minutes. Check the error codes in the S3 access logs: 403 points at the workload role, bucket or KMS key policy (often a recent deploy), 404 at wrong keys. ${local.alarm_runbook}"
+  namespace         = "AWS/S3"
+  metric_name       = "4xxErrors"
+  dimensions = {
+    BucketName = aws_s3_bucket.data[0].id
+    FilterId   = aws_s3_bucket_metric.data[0].name
+  }
+  statistic           = "Average"
+  period              = 300
+  evaluation_periods  = 3
+  datapoints_to_alarm = 3
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.s3_4xx_error_rate_alarm_percent / 100
+  treat_missing_data  = "notBreaching"
+  actions_enabled     = true
+  alarm_actions       = [aws_sns_topic.this.arn]
+  ok_actions          = [aws_sns_topic.this.arn]
+
+  tags = merge(local.tags, { Name = "${local.prefix}-s3-4xx-errors-high" })
+}
+
+################################################################################
 # Access-log bucket
 ################################################################################
 

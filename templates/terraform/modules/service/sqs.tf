@@ -90,25 +90,64 @@ resource "aws_sqs_queue_policy" "dlq" {
   })
 }
 
-# Any message in the DLQ means a message could not be processed: page/notify.
+################################################################################
+# Alarms
+################################################################################
+
+# SQS publishes metrics only for active queues, and a queue holding messages is
+# active. No data therefore means an empty, idle queue, which is healthy:
+# treat_missing_data = "notBreaching" on both alarms.
+
+# The consumer has stopped or cannot keep up: the oldest message has waited
+# longer than the tier allows. Messages that keep failing are excluded from the
+# metric after their third receive and end up in the DLQ (alarm below).
+resource "aws_cloudwatch_metric_alarm" "sqs_message_age" {
+  count = local.enable_sqs ? 1 : 0
+
+  alarm_name        = "${local.prefix}-sqs-oldest-message-age-high"
+  alarm_description = "SQS queue ${local.sqs_queue_name}: the oldest message has waited more than ${local.sqs_message_age_alarm_seconds} s. Consumers are down, stuck or too few for the load; messages expire after 4 days. ${local.alarm_runbook}"
+  namespace         = "AWS/SQS"
+  metric_name       = "ApproximateAgeOfOldestMessage"
+  dimensions        = { QueueName = aws_sqs_queue.this[0].name }
+  statistic         = "Maximum"
+  period            = 300
+  # Two consecutive 5-minute maxima: a backlog that a consumer restart or a
+  # burst creates and drains within minutes does not page; the age of a stalled
+  # queue only grows, so waiting for the second datapoint costs little.
+  evaluation_periods  = 2
+  datapoints_to_alarm = 2
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = local.sqs_message_age_alarm_seconds
+  treat_missing_data  = "notBreaching"
+  actions_enabled     = true
+  alarm_actions       = [aws_sns_topic.this.arn]
+  ok_actions          = [aws_sns_topic.this.arn]
+
+  tags = merge(local.tags, { Name = "${local.prefix}-sqs-oldest-message-age-high" })
+}
+
+# Any message in the DLQ is a message the service failed to process five times:
+# it needs a fix and a redrive, never silence.
 resource "aws_cloudwatch_metric_alarm" "sqs_dlq_not_empty" {
   count = local.enable_sqs ? 1 : 0
 
-  alarm_name          = "${local.prefix}-dlq-not-empty"
-  alarm_description   = "Messages in the dead-letter queue ${local.sqs_dlq_name}"
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = aws_sqs_queue.dlq[0].name }
-  statistic           = "Maximum"
-  period              = 300
+  alarm_name        = "${local.prefix}-sqs-dlq-not-empty"
+  alarm_description = "SQS dead-letter queue ${local.sqs_dlq_name}: holds messages that failed processing ${local.sqs_max_receive_count} times. Find the cause in the service logs, fix it, then redrive the messages to ${local.sqs_queue_name}; the DLQ keeps them for at most 14 days. ${local.alarm_runbook}"
+  namespace         = "AWS/SQS"
+  metric_name       = "ApproximateNumberOfMessagesVisible"
+  dimensions        = { QueueName = aws_sqs_queue.dlq[0].name }
+  statistic         = "Maximum"
+  period            = 300
+  # One datapoint: a dead-lettered message stays until someone acts, so the
+  # alarm cannot flap, and it resolves when the DLQ is redriven or purged.
   evaluation_periods  = 1
+  datapoints_to_alarm = 1
   comparison_operator = "GreaterThanThreshold"
   threshold           = 0
-  # SQS stops emitting metrics for idle queues; an idle DLQ is a healthy DLQ.
-  treat_missing_data = "notBreaching"
-  actions_enabled    = true
-  alarm_actions      = [aws_sns_topic.this.arn]
-  ok_actions         = [aws_sns_topic.this.arn]
+  treat_missing_data  = "notBreaching"
+  actions_enabled     = true
+  alarm_actions       = [aws_sns_topic.this.arn]
+  ok_actions          = [aws_sns_topic.this.arn]
 
-  tags = merge(local.tags, { Name = "${local.prefix}-dlq-not-empty" })
+  tags = merge(local.tags, { Name = "${local.prefix}-sqs-dlq-not-empty" })
 }

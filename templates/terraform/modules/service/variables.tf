@@ -371,3 +371,54 @@ variable "ecr_untagged_expiry_days" {
     error_message = "var.ecr_untagged_expiry_days must be a whole number between 1 and 3650."
   }
 }
+
+################################################################################
+# Alarms
+################################################################################
+
+variable "alarm_https_endpoint" {
+  description = "HTTPS URL of the on-call tool's CloudWatch integration (PagerDuty, Opsgenie) subscribed to the alarm topic; null subscribes nothing. The URL embeds the integration key: pass it from a secret store (e.g. TF_VAR_alarm_https_endpoint in CI), never commit it."
+  type        = string
+  default     = null
+  sensitive   = true
+
+  validation {
+    condition     = var.alarm_https_endpoint == null || try(startswith(var.alarm_https_endpoint, "https://") && length(var.alarm_https_endpoint) > length("https://"), false)
+    error_message = "var.alarm_https_endpoint must be null or an https:// URL; SNS would send alarms to an http:// endpoint unencrypted."
+  }
+}
+
+variable "postgres_connections_alarm_threshold" {
+  description = "Open PostgreSQL connections above which the connections alarm fires (sustained for 15 minutes). RDS derives max_connections from the instance memory (just under 450 on a 4 GiB db.t4g.medium, the default class; just under 900 on 8 GiB); set this to about 70-75% of `SHOW max_connections` for the instance class in use."
+  type        = number
+  default     = 300
+  nullable    = false
+
+  validation {
+    condition     = var.postgres_connections_alarm_threshold >= 1 && var.postgres_connections_alarm_threshold <= 5000 && floor(var.postgres_connections_alarm_threshold) == var.postgres_connections_alarm_threshold
+    error_message = "var.postgres_connections_alarm_threshold must be a whole number between 1 and 5000 (RDS never sets max_connections above 5000, and the module's parameter group does not raise it)."
+  }
+}
+
+variable "sqs_message_age_alarm_seconds" {
+  description = "Age in seconds of the oldest message in the queue above which the message-age alarm fires. null uses the tier default: tier 1 = 300, tier 2 = 900, tier 3 = 3600."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.sqs_message_age_alarm_seconds == null || try(var.sqs_message_age_alarm_seconds >= 60 && var.sqs_message_age_alarm_seconds <= 86400 && floor(var.sqs_message_age_alarm_seconds) == var.sqs_message_age_alarm_seconds, false)
+    error_message = "var.sqs_message_age_alarm_seconds must be null or a whole number of seconds between 60 and 86400 (one day; messages expire after four)."
+  }
+}
+
+variable "s3_4xx_error_rate_alarm_percent" {
+  description = "Share of data bucket requests, in percent, that may fail with a 4xx client error before the 4xx alarm fires (sustained for 15 minutes). Raise it for services that use 404 as a normal answer (existence checks)."
+  type        = number
+  default     = 10
+  nullable    = false
+
+  validation {
+    condition     = var.s3_4xx_error_rate_alarm_percent > 0 && var.s3_4xx_error_rate_alarm_percent < 100
+    error_message = "var.s3_4xx_error_rate_alarm_percent must be greater than 0 and less than 100."
+  }
+}

@@ -125,10 +125,23 @@ run "longest_name_fits_aws_limits" {
 
   assert {
     condition = alltrue([
-      for n in [aws_cloudwatch_metric_alarm.postgres_cpu[0].alarm_name, aws_cloudwatch_metric_alarm.postgres_storage[0].alarm_name, aws_cloudwatch_metric_alarm.sqs_dlq_not_empty[0].alarm_name] :
-      length(n) <= 255
+      for a in [
+        aws_cloudwatch_metric_alarm.postgres_cpu[0],
+        aws_cloudwatch_metric_alarm.postgres_storage[0],
+        aws_cloudwatch_metric_alarm.postgres_connections[0],
+        aws_cloudwatch_metric_alarm.s3_5xx_errors[0],
+        aws_cloudwatch_metric_alarm.s3_4xx_errors[0],
+        aws_cloudwatch_metric_alarm.sqs_message_age[0],
+        aws_cloudwatch_metric_alarm.sqs_dlq_not_empty[0],
+      ] :
+      length(a.alarm_name) <= 255 && length(a.alarm_description) <= 1024
     ])
-    error_message = "Alarm names must be at most 255 characters."
+    error_message = "Alarm names must be at most 255 characters and descriptions at most 1024."
+  }
+
+  assert {
+    condition     = length(aws_s3_bucket_metric.data[0].name) <= 64
+    error_message = "The S3 metrics configuration name must be at most 64 characters."
   }
 
   assert {

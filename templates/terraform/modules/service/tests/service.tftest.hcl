@@ -119,6 +119,10 @@ run "tier1_prod_tags_on_every_taggable_resource" {
         aws_db_instance.this[0].tags,
         aws_cloudwatch_metric_alarm.postgres_cpu[0].tags,
         aws_cloudwatch_metric_alarm.postgres_storage[0].tags,
+        aws_cloudwatch_metric_alarm.postgres_connections[0].tags,
+        aws_cloudwatch_metric_alarm.s3_5xx_errors[0].tags,
+        aws_cloudwatch_metric_alarm.s3_4xx_errors[0].tags,
+        aws_cloudwatch_metric_alarm.sqs_message_age[0].tags,
         aws_cloudwatch_metric_alarm.sqs_dlq_not_empty[0].tags,
         aws_s3_bucket.data[0].tags,
         aws_s3_bucket.logs[0].tags,
@@ -708,18 +712,19 @@ run "no_datastores_creates_no_datastore_resources" {
       length(aws_db_instance.this) + length(aws_db_subnet_group.this) + length(aws_security_group.postgres) +
       length(aws_vpc_security_group_ingress_rule.postgres) + length(aws_db_parameter_group.this) +
       length(aws_cloudwatch_log_group.postgres) + length(aws_iam_role.rds_monitoring) +
-      length(aws_db_instance_automated_backups_replication.this) + length(aws_cloudwatch_metric_alarm.postgres_cpu)
+      length(aws_db_instance_automated_backups_replication.this) + length(aws_cloudwatch_metric_alarm.postgres_cpu) +
+      length(aws_cloudwatch_metric_alarm.postgres_storage) + length(aws_cloudwatch_metric_alarm.postgres_connections)
     ) == 0
     error_message = "Without postgres no database resources may be created."
   }
 
   assert {
-    condition     = length(aws_s3_bucket.data) + length(aws_s3_bucket.logs) + length(aws_s3_bucket.data_dr) + length(aws_iam_role.s3_replication) + length(aws_s3_bucket_replication_configuration.data) == 0
+    condition     = length(aws_s3_bucket.data) + length(aws_s3_bucket.logs) + length(aws_s3_bucket.data_dr) + length(aws_iam_role.s3_replication) + length(aws_s3_bucket_replication_configuration.data) + length(aws_s3_bucket_metric.data) + length(aws_cloudwatch_metric_alarm.s3_5xx_errors) + length(aws_cloudwatch_metric_alarm.s3_4xx_errors) == 0
     error_message = "Without s3 no bucket resources may be created."
   }
 
   assert {
-    condition     = length(aws_sqs_queue.this) + length(aws_sqs_queue.dlq) + length(aws_sqs_queue_policy.this) + length(aws_cloudwatch_metric_alarm.sqs_dlq_not_empty) == 0
+    condition     = length(aws_sqs_queue.this) + length(aws_sqs_queue.dlq) + length(aws_sqs_queue_policy.this) + length(aws_cloudwatch_metric_alarm.sqs_message_age) + length(aws_cloudwatch_metric_alarm.sqs_dlq_not_empty) == 0
     error_message = "Without sqs no queue resources may be created."
   }
 

@@ -292,3 +292,59 @@ run "rejects_invalid_kubernetes_namespace" {
   }
   expect_failures = [var.kubernetes_namespace]
 }
+
+run "rejects_plain_http_alarm_endpoint" {
+  command = plan
+  variables {
+    alarm_https_endpoint = "http://events.pagerduty.com/integration/0123456789abcdef0123456789abcdef/enqueue"
+  }
+  expect_failures = [var.alarm_https_endpoint]
+}
+
+run "rejects_alarm_endpoint_without_scheme" {
+  command = plan
+  variables {
+    alarm_https_endpoint = "events.pagerduty.com/integration/0123456789abcdef0123456789abcdef/enqueue"
+  }
+  expect_failures = [var.alarm_https_endpoint]
+}
+
+run "rejects_connections_alarm_above_rds_maximum" {
+  command = plan
+  variables {
+    postgres_connections_alarm_threshold = 5001
+  }
+  expect_failures = [var.postgres_connections_alarm_threshold]
+}
+
+run "rejects_fractional_connections_alarm" {
+  command = plan
+  variables {
+    postgres_connections_alarm_threshold = 250.5
+  }
+  expect_failures = [var.postgres_connections_alarm_threshold]
+}
+
+run "rejects_message_age_alarm_below_a_minute" {
+  command = plan
+  variables {
+    sqs_message_age_alarm_seconds = 30
+  }
+  expect_failures = [var.sqs_message_age_alarm_seconds]
+}
+
+run "rejects_message_age_alarm_above_a_day" {
+  command = plan
+  variables {
+    sqs_message_age_alarm_seconds = 172800
+  }
+  expect_failures = [var.sqs_message_age_alarm_seconds]
+}
+
+run "rejects_4xx_alarm_rate_of_100_percent" {
+  command = plan
+  variables {
+    s3_4xx_error_rate_alarm_percent = 100
+  }
+  expect_failures = [var.s3_4xx_error_rate_alarm_percent]
+}
