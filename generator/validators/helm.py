@@ -149,8 +149,20 @@ def _all_rendered(context: Context) -> tuple[list[tuple[Target, list[Manifest]]]
 class ChartValidator:
     """Validators of the charts under helm/: they apply when a chart has a values-<env>.yaml."""
 
+    name: str
+
     def applies(self, repo: Path) -> bool:
         return bool(targets(repo))
+
+    def unavailable(self) -> Outcome | None:
+        """A skipped outcome when in-process Helm or the Kubernetes schemas are missing."""
+        if not helm_available():
+            return Outcome.skipped(self.name, NO_HELM)
+        try:
+            import kubernetes_validate  # noqa: F401
+        except ImportError:
+            return Outcome.skipped(self.name, NO_KUBERNETES_VALIDATE)
+        return None
 
 
 class HelmLint(ChartValidator):
@@ -160,8 +172,8 @@ class HelmLint(ChartValidator):
     )
 
     def run(self, context: Context) -> Outcome:
-        if not helm_available():
-            return Outcome.skipped(self.name, NO_HELM)
+        if skipped := self.unavailable():
+            return skipped
         import helm_python
 
         errors: list[str] = []
@@ -196,12 +208,8 @@ class KubernetesSchema(ChartValidator):
     )
 
     def run(self, context: Context) -> Outcome:
-        if not helm_available():
-            return Outcome.skipped(self.name, NO_HELM)
-        try:
-            import kubernetes_validate  # noqa: F401
-        except ImportError:
-            return Outcome.skipped(self.name, NO_KUBERNETES_VALIDATE)
+        if skipped := self.unavailable():
+            return skipped
         results, errors = _schema_results(context)
         custom = sum(1 for _, _, error in results if error == "no schema")
         errors.extend(
@@ -225,8 +233,8 @@ class KubernetesCrds(ChartValidator):
     )
 
     def run(self, context: Context) -> Outcome:
-        if not helm_available():
-            return Outcome.skipped(self.name, NO_HELM)
+        if skipped := self.unavailable():
+            return skipped
         schemas = crd_schema_dir()
         if schemas is None:
             return Outcome.skipped(
@@ -252,8 +260,8 @@ class PodSecurity(ChartValidator):
     description = 'every rendered pod meets Pod Security "restricted" and the paved defaults'
 
     def run(self, context: Context) -> Outcome:
-        if not helm_available():
-            return Outcome.skipped(self.name, NO_HELM)
+        if skipped := self.unavailable():
+            return skipped
         results, errors = _all_rendered(context)
         pod_specs = [
             (t, m) for t, manifests in results for m in manifests if pod_spec(m) is not None
@@ -275,8 +283,8 @@ class CheckovKubernetes(ChartValidator):
         checkov = which("checkov")
         if checkov is None:
             return Outcome.skipped(self.name, "checkov not found on PATH (pip install checkov)")
-        if not helm_available():
-            return Outcome.skipped(self.name, NO_HELM)
+        if skipped := self.unavailable():
+            return skipped
         results, errors = _all_rendered(context)
         if errors:
             return Outcome.failed(self.name, "charts do not render", "\n".join(errors))

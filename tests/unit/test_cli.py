@@ -157,3 +157,28 @@ def test_terraform_fmt_finds_unformatted_file(tmp_path: Path) -> None:
     assert (repo / "terraform" / "main.tf").read_text() == "locals {\n a   = 1\n}\n", (
         "validate must not rewrite"
     )
+
+
+def test_chart_validators_skip_without_in_process_helm(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import generator.validators.helm as helm
+
+    monkeypatch.setattr(helm, "helm_available", lambda: False)
+    repo = _repo_with(
+        tmp_path,
+        {
+            "helm/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+            "helm/web/values-prod.yaml": "{}\n",
+        },
+    )
+    result = CliRunner().invoke(
+        cli, ["validate", str(repo), "--only", "helm,pod-security", "--format", "json"]
+    )
+    report = json.loads(result.stdout)
+    assert {v["name"]: v["status"] for v in report["validators"]} == {
+        "helm-lint": "skipped",
+        "pod-security": "skipped",
+    }
+    assert all("helm-python-sdk" in v["summary"] for v in report["validators"])
+    assert result.exit_code == 0
