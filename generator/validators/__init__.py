@@ -19,6 +19,7 @@ from generator.validators.helm import (
 )
 from generator.validators.parse import ParseFiles
 from generator.validators.prometheus import PromtoolCheck, PromtoolTest
+from generator.validators.scripts import Shellcheck
 from generator.validators.terraform import TerraformFmt, TerraformTest, TerraformValidate
 
 for _validator in (
@@ -34,6 +35,7 @@ for _validator in (
     CheckovKubernetes(),
     PromtoolCheck(),
     PromtoolTest(),
+    Shellcheck(),
 ):
     REGISTRY.register(_validator)
 
