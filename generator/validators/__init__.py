@@ -18,6 +18,7 @@ from generator.validators.helm import (
     PodSecurity,
 )
 from generator.validators.parse import ParseFiles
+from generator.validators.pipelines import CheckovCi, CiPinning, CiSchema
 from generator.validators.prometheus import PromtoolCheck, PromtoolTest
 from generator.validators.scripts import Shellcheck
 from generator.validators.terraform import TerraformFmt, TerraformTest, TerraformValidate
@@ -36,6 +37,9 @@ for _validator in (
     PromtoolCheck(),
     PromtoolTest(),
     Shellcheck(),
+    CiSchema(),
+    CiPinning(),
+    CheckovCi(),
 ):
     REGISTRY.register(_validator)
 

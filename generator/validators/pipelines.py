@@ -1,0 +1,138 @@
+"""CI definitions: schema, pinned third-party code, and checkov.
+
+GitHub Actions workflows (``.github/workflows/*.yml``) or GitLab CI (``.gitlab-ci.yml``
+and its local includes under ``.gitlab/ci/``), whichever the repository has.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from generator.tools import run, which
+from generator.validators.base import Context, Outcome
+from generator.validators.checkov import NO_CHECKOV, checkov_report
+
+PINNED = re.compile(r"@[0-9a-f]{40}$")
+
+
+def workflows(repo: Path) -> list[Path]:
+    folder = repo / ".github" / "workflows"
+    return sorted(p for p in folder.glob("*.y*ml") if p.is_file())
+
+
+def gitlab_files(repo: Path) -> list[Path]:
+    main = repo / ".gitlab-ci.yml"
+    if not main.is_file():
+        return []
+    return [main, *sorted((repo / ".gitlab" / "ci").glob("*.y*ml"))]
+
+
+def _load(path: Path) -> Any:
+    return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+
+
+def action_refs(workflow: Any) -> Iterator[str]:
+    """Every ``uses:`` of a workflow: job-level (reusable workflows) and step-level."""
+    jobs = workflow.get("jobs", {}) if isinstance(workflow, dict) else {}
+    for job in jobs.values():
+        if not isinstance(job, dict):
+            continue
+        if "uses" in job:
+            yield str(job["uses"])
+        for step in job.get("steps") or []:
+            if isinstance(step, dict) and "uses" in step:
+                yield str(step["uses"])
+
+
+def unpinned(ref: str) -> bool:
+    """Third-party code not pinned to a full commit SHA (local actions and digests are fine)."""
+    if ref.startswith("./"):
+        return False
+    if ref.startswith("docker://"):
+        return "@sha256:" not in ref
+    return PINNED.search(ref) is None
+
+
+class CiSchema:
+    name = "ci-schema"
+    description = (
+        "the workflows or the GitLab pipeline against their JSON schemas (check-jsonschema)"
+    )
+
+    def applies(self, repo: Path) -> bool:
+        return bool(workflows(repo) or gitlab_files(repo))
+
+    def run(self, context: Context) -> Outcome:
+        try:
+            import check_jsonschema  # noqa: F401
+        except ImportError:
+            return Outcome.skipped(
+                self.name, "check-jsonschema is not installed (pip install check-jsonschema)"
+            )
+        checks = [
+            ("vendor.github-workflows", workflows(context.repo)),
+            ("vendor.gitlab-ci", gitlab_files(context.repo)),
+        ]
+        findings: list[str] = []
+        count = 0
+        for schema, files in checks:
+            if not files:
+                continue
+            count += len(files)
+            done = run(
+                [
+                    sys.executable,
+                    "-m",
+                    "check_jsonschema",
+                    "--builtin-schema",
+                    schema,
+                    *map(str, files),
+                ],
+                cwd=context.repo,
+            )
+            if not done.ok:
+                findings.append(done.output)
+        return Outcome.from_findings(self.name, f"{count} file(s) checked", findings)
+
+
+class CiPinning:
+    name = "ci-pinning"
+    description = "every third-party action is pinned to a full commit SHA"
+
+    def applies(self, repo: Path) -> bool:
+        return bool(workflows(repo))
+
+    def run(self, context: Context) -> Outcome:
+        findings: list[str] = []
+        refs = 0
+        for path in workflows(context.repo):
+            for ref in action_refs(_load(path)):
+                refs += 1
+                if unpinned(ref):
+                    findings.append(
+                        f"{path.relative_to(context.repo)}: {ref} is not pinned to a commit SHA"
+                    )
+        return Outcome.from_findings(
+            self.name, f"{refs} action reference(s), {len(findings)} unpinned", findings
+        )
+
+
+class CheckovCi:
+    name = "checkov-ci"
+    description = "checkov security scan of the CI definitions (zero failed checks)"
+
+    def applies(self, repo: Path) -> bool:
+        return bool(workflows(repo) or gitlab_files(repo))
+
+    def run(self, context: Context) -> Outcome:
+        checkov = which("checkov")
+        if checkov is None:
+            return Outcome.skipped(self.name, NO_CHECKOV)
+        framework = "github_actions" if workflows(context.repo) else "gitlab_ci"
+        return checkov_report(self.name, checkov, context.scratch, framework)
