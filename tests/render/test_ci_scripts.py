@@ -325,7 +325,8 @@ def test_rollback_goes_to_the_previous_or_a_given_revision(
 def test_ci_folder_is_complete(repo: Path) -> None:
     expected = {
         "common.sh", "terraform-check.sh", "terraform-plan.sh", "terraform-apply.sh", "rules-check.sh",
-        "deploy.sh", "rollback.sh", "chart_check.py", "slo_gate.py", "release_notes.py", "requirements.txt", ".shellcheckrc",
+        "deploy.sh", "rollback.sh", "chart_check.py", "slo_gate.py", "release_notes.py", "protect_environments.py",
+        "requirements.txt", ".shellcheckrc",
     }  # fmt: skip
     assert {p.name for p in (repo / "ci").iterdir()} == expected
     for name in expected - {"common.sh", "requirements.txt", ".shellcheckrc"}:
