@@ -62,11 +62,12 @@ def unpinned(ref: str) -> bool:
 class CiSchema:
     name = "ci-schema"
     description = (
-        "the workflows or the GitLab pipeline against their JSON schemas (check-jsonschema)"
+        "the workflows or the GitLab pipeline, and renovate.json, against their JSON schemas "
+        "(check-jsonschema)"
     )
 
     def applies(self, repo: Path) -> bool:
-        return bool(workflows(repo) or gitlab_files(repo))
+        return bool(workflows(repo) or gitlab_files(repo) or (repo / "renovate.json").is_file())
 
     def run(self, context: Context) -> Outcome:
         try:
@@ -75,9 +76,11 @@ class CiSchema:
             return Outcome.skipped(
                 self.name, "check-jsonschema is not installed (pip install check-jsonschema)"
             )
+        renovate = [p for p in [context.repo / "renovate.json"] if p.is_file()]
         checks = [
             ("vendor.github-workflows", workflows(context.repo)),
             ("vendor.gitlab-ci", gitlab_files(context.repo)),
+            ("vendor.renovate", renovate),
         ]
         findings: list[str] = []
         count = 0
