@@ -1,0 +1,145 @@
+"""The generated CI/CD definitions: GitHub Actions and GitLab CI."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.validate import validate
+from generator.validators import Status
+from generator.validators.pipelines import action_refs
+from tests.conftest import Render, example_files, load_yaml, require_tool
+
+EXAMPLE_NAMES = [path.stem for path in example_files()]
+STATIC_KEY = re.compile(r"AWS_SECRET_ACCESS_KEY|AKIA[0-9A-Z]{16}|aws_access_key_id", re.IGNORECASE)
+
+
+def _ci_files(repo: Path) -> list[Path]:
+    return [
+        *repo.glob(".github/workflows/*.yml"),
+        *repo.glob(".gitlab-ci.yml"),
+        *repo.glob(".gitlab/ci/*.yml"),
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("example", EXAMPLE_NAMES)
+def test_ci_definitions_pass_schema_pinning_checkov_and_shellcheck(
+    rendered_examples: dict[str, Path], example: str
+) -> None:
+    require_tool("checkov")
+    require_tool("shellcheck")
+    repo = rendered_examples[example]
+    report = validate(repo, only=["ci", "checkov-ci", "shellcheck"], require_all=True)
+    failures = [
+        f"{o.validator}: {o.summary}\n{o.details}"
+        for o in report.outcomes
+        if o.status is not Status.PASSED
+    ]
+    assert not failures, "\n".join(failures)
+    expected = {"ci-schema", "checkov-ci", "shellcheck"}
+    if load_yaml(repo / ".copier-answers.yml")["ci_provider"] == "github":
+        expected.add("ci-pinning")
+    assert {o.validator for o in report.outcomes} == expected
+
+
+@pytest.mark.parametrize("example", EXAMPLE_NAMES)
+def test_no_static_cloud_keys_anywhere(rendered_examples: dict[str, Path], example: str) -> None:
+    repo = rendered_examples[example]
+    assert _ci_files(repo)
+    for path in [*_ci_files(repo), *(repo / "ci").iterdir()]:
+        assert not STATIC_KEY.search(path.read_text()), path
+
+
+def _github(render: Render, answers: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    repo = render({**answers, "ci_provider": "github", **changes})
+    return {p.name: load_yaml(p) for p in (repo / ".github" / "workflows").glob("*.yml")}
+
+
+def test_github_permissions_are_least_privilege(
+    render: Render, minimal_answers: dict[str, Any]
+) -> None:
+    for name, workflow in _github(render, minimal_answers).items():
+        assert workflow["permissions"] == {"contents": "read"}, name
+        for job_name, job in workflow["jobs"].items():
+            assumes_role = any(
+                "configure-aws-credentials" in ref for ref in action_refs({"jobs": {job_name: job}})
+            )
+            writes_token = (job.get("permissions") or {}).get("id-token") == "write"
+            assert writes_token == assumes_role, f"{name}:{job_name}"
+
+
+def test_github_actions_are_pinned_with_their_version(
+    render: Render, minimal_answers: dict[str, Any]
+) -> None:
+    repo = render({**minimal_answers, "ci_provider": "github"})
+    for path in (repo / ".github" / "workflows").glob("*.yml"):
+        for line in path.read_text().splitlines():
+            if re.match(r"\s*(- )?uses: ", line) and not line.strip().lstrip("- ").startswith(
+                "uses: ./"
+            ):
+                assert re.search(r"@[0-9a-f]{40} # v\d", line), line
+
+
+@pytest.mark.parametrize("environments", [["prod"], ["dev", "prod"], ["dev", "staging", "prod"]])
+def test_github_deploys_each_environment_in_order_never_overlapping(
+    render: Render, minimal_answers: dict[str, Any], environments: list[str]
+) -> None:
+    deploy = _github(render, minimal_answers, environments=environments)["deploy.yml"]
+    jobs = {
+        job["environment"]
+        if isinstance(job.get("environment"), str)
+        else job["environment"]["name"]: (name, job)
+        for name, job in deploy["jobs"].items()
+        if job.get("environment")
+    }
+    assert list(jobs) == environments
+    previous = None
+    for env, (name, job) in jobs.items():
+        assert job["concurrency"] == {"group": f"deploy-{env}", "cancel-in-progress": False}
+        needs = job["needs"] if isinstance(job["needs"], list) else [job["needs"]]
+        if previous:
+            assert previous in needs, (name, needs)
+        previous = name
+    steps = " ".join(str(step.get("run", "")) for step in jobs["prod"][1]["steps"])
+    assert "ci/slo_gate.py" in steps
+    assert 'ci/deploy.sh "$ENVIRONMENT"' in steps
+    assert 'ci/terraform-apply.sh "$ENVIRONMENT"' in steps
+    for env, (_, job) in jobs.items():
+        assert job["env"]["ENVIRONMENT"] == env
+
+
+def test_github_rollback_is_a_manual_workflow(
+    render: Render, minimal_answers: dict[str, Any]
+) -> None:
+    rollback = _github(render, minimal_answers, environments=["staging", "prod"])["rollback.yml"]
+    trigger = rollback.get("on") or rollback.get(True)
+    inputs = trigger["workflow_dispatch"]["inputs"]
+    assert inputs["environment"]["options"] == ["staging", "prod"]
+    assert "revision" in inputs
+    assert "ci/rollback.sh" in str(rollback["jobs"])
+
+
+def test_gitlab_prod_is_a_manual_step_in_a_resource_group(
+    render: Render, minimal_answers: dict[str, Any]
+) -> None:
+    repo = render(
+        {**minimal_answers, "ci_provider": "gitlab", "environments": ["dev", "staging", "prod"]}
+    )
+    assert not (repo / ".github" / "workflows").exists()
+    jobs: dict[str, Any] = {}
+    for path in [repo / ".gitlab-ci.yml", *sorted((repo / ".gitlab" / "ci").glob("*.yml"))]:
+        jobs.update({k: v for k, v in load_yaml(path).items() if isinstance(v, dict)})
+    deploys = {v["environment"]["name"]: v for k, v in jobs.items() if k.startswith("deploy:")}
+    assert sorted(deploys) == ["dev", "prod", "staging"]
+    for env, job in deploys.items():
+        assert job["resource_group"] == f"deploy-{env}"
+    assert [rule.get("when") for rule in deploys["prod"]["rules"]] == ["manual"]
+    assert all(rule.get("when") != "manual" for rule in deploys["dev"]["rules"])
+    assert any(
+        k.startswith("rollback:") and jobs[k]["rules"][0].get("when") == "manual" for k in jobs
+    )
+    assert "id_tokens" in str(jobs)
