@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import http.server
-import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -16,7 +13,7 @@ import pytest
 
 from generator.validate import validate
 from generator.validators import Status
-from tests.conftest import Render, require, require_helm, require_tool
+from tests.conftest import JsonHandler, Render, require, require_helm, require_tool, serve_locally
 
 
 def _run(
@@ -86,32 +83,20 @@ def test_rules_check_runs_promtool(repo: Path) -> None:
 # --- SLO gate against a Prometheus API served on localhost ------------------------------
 
 
-class _FakePrometheus(http.server.BaseHTTPRequestHandler):
+class _FakePrometheus(JsonHandler):
     answer: ClassVar[tuple[int, dict[str, Any]]] = (200, {})
     queries: ClassVar[list[str]] = []
 
-    def do_GET(self) -> None:
+    def do_GET(self) -> None:  # noqa: N802 - the stdlib names them
         type(self).queries.append(self.path)
-        status, body = type(self).answer
-        payload = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        self.reply(*type(self).answer)
 
 
 @pytest.fixture
 def prometheus() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FakePrometheus)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     _FakePrometheus.queries = []
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve_locally(_FakePrometheus) as url:
+        yield url
 
 
 def _budgets(**remaining: float) -> dict[str, Any]:

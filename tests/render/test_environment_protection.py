@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import http.server
 import json
 import os
 import subprocess
 import sys
-import threading
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,24 +13,16 @@ from typing import Any, ClassVar
 
 import pytest
 
-from tests.conftest import Render
+from tests.conftest import JsonHandler, Render, serve_locally
 
 TEAM_IDS = {"catalog": 11, "sre": 22, "platform": 33}
 
 
-class _FakeHost(http.server.BaseHTTPRequestHandler):
+class _FakeHost(JsonHandler):
     """Just enough of both hosts' APIs, with state, to check results and idempotence."""
 
     state: ClassVar[dict[str, Any]] = {}
     auth: ClassVar[list[str]] = []
-
-    def _reply(self, status: int, body: Any = None) -> None:
-        payload = json.dumps(body).encode() if body is not None else b""
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
 
     def _body(self) -> Any:
         length = int(self.headers.get("Content-Length") or 0)
@@ -47,61 +37,56 @@ class _FakeHost(http.server.BaseHTTPRequestHandler):
         parts = path.strip("/").split("/")
         if method == "GET" and path.startswith("/orgs/acme/teams/"):
             if parts[-1] not in TEAM_IDS:
-                return self._reply(404, {"message": "Not Found"})
-            return self._reply(200, {"id": TEAM_IDS[parts[-1]]})
+                return self.reply(404, {"message": "Not Found"})
+            return self.reply(200, {"id": TEAM_IDS[parts[-1]]})
         if method == "PUT" and path.startswith("/repos/acme/catalog-api/environments/"):
             state.setdefault("github", {})[parts[-1]] = self._body()
-            return self._reply(200, {"name": parts[-1]})
+            return self.reply(200, {"name": parts[-1]})
         if method == "GET" and path.startswith("/groups/acme/"):
-            return self._reply(200, {"id": TEAM_IDS[parts[-1]]})
+            return self.reply(200, {"id": TEAM_IDS[parts[-1]]})
         gitlab = state.setdefault("gitlab", {"environments": [], "protected": {}})
         if path == "/projects/acme/catalog-api/environments":
             if method == "GET":
-                return self._reply(200, [{"name": n} for n in gitlab["environments"]])
+                return self.reply(200, [{"name": n} for n in gitlab["environments"]])
             name = self._body()["name"]
             if name in gitlab["environments"]:
-                return self._reply(409, {"message": "exists"})
+                return self.reply(409, {"message": "exists"})
             gitlab["environments"].append(name)
-            return self._reply(201, {"name": name})
+            return self.reply(201, {"name": name})
         if path == "/projects/acme/catalog-api/protected_environments":
             if method == "GET":
-                return self._reply(200, list(gitlab["protected"].values()))
+                return self.reply(200, list(gitlab["protected"].values()))
             body = self._body()
             if body["name"] in gitlab["protected"]:
-                return self._reply(409, {"message": "already protected"})
+                return self.reply(409, {"message": "already protected"})
             gitlab["protected"][body["name"]] = body
-            return self._reply(201, body)
+            return self.reply(201, body)
         if method == "DELETE" and path.startswith(
             "/projects/acme/catalog-api/protected_environments/"
         ):
             gitlab["protected"].pop(parts[-1])
-            return self._reply(204)
-        return self._reply(404, {"message": f"no route {method} {path}"})
+            return self.reply(204)
+        return self.reply(404, {"message": f"no route {method} {path}"})
 
-    def do_GET(self) -> None:
+    def do_GET(self) -> None:  # noqa: N802 - the stdlib names them
         self._route("GET")
 
-    def do_PUT(self) -> None:
+    def do_PUT(self) -> None:  # noqa: N802 - the stdlib names them
         self._route("PUT")
 
-    def do_POST(self) -> None:
+    def do_POST(self) -> None:  # noqa: N802 - the stdlib names them
         self._route("POST")
 
-    def do_DELETE(self) -> None:
+    def do_DELETE(self) -> None:  # noqa: N802 - the stdlib names them
         self._route("DELETE")
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 @pytest.fixture
 def host() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FakeHost)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     _FakeHost.state = {}
     _FakeHost.auth = []
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve_locally(_FakeHost) as url:
+        yield url
 
 
 def _protect(repo: Path, host: str) -> subprocess.CompletedProcess[str]:
