@@ -9,6 +9,9 @@ PYTHON      ?= python3
 VENV        := .venv
 BIN         := $(VENV)/bin
 CHECKOV_VENV := .tools/checkov
+# The release the generated pipelines pin (CHECKOV_VERSION in includes/pipelines.jinja):
+# the suite checks what the pipelines will run.
+CHECKOV_VERSION := 3.3.30
 EXAMPLE     ?= examples/answers/payments-api.yml
 DEMO_DIR    := build/demo
 export PATH := $(CURDIR)/$(CHECKOV_VENV)/bin:$(PATH)
@@ -31,7 +34,7 @@ $(BIN)/paved: pyproject.toml
 $(CHECKOV_VENV)/bin/checkov:
 	$(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/pip install --quiet --upgrade pip
-	$(CHECKOV_VENV)/bin/pip install --quiet 'checkov>=3.2,<4'
+	$(CHECKOV_VENV)/bin/pip install --quiet 'checkov==$(CHECKOV_VERSION)'
 	@touch $@
 
 install: $(BIN)/paved $(CHECKOV_VENV)/bin/checkov

@@ -1,18 +1,21 @@
 """CI definitions: schema, pinned third-party code, and checkov.
 
 GitHub Actions workflows (``.github/workflows/*.yml``) or GitLab CI (``.gitlab-ci.yml``
-and its local includes under ``.gitlab/ci/``), whichever the repository has.
+and the local files it includes), whichever the repository has.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 
 from generator.tools import run, which
 from generator.validators.base import Context, Outcome
@@ -27,10 +30,32 @@ def workflows(repo: Path) -> list[Path]:
 
 
 def gitlab_files(repo: Path) -> list[Path]:
+    """``.gitlab-ci.yml`` and the files its ``include: local:`` entries name (wildcards too)."""
     main = repo / ".gitlab-ci.yml"
     if not main.is_file():
         return []
-    return [main, *sorted((repo / ".gitlab" / "ci").glob("*.y*ml"))]
+    try:
+        pipeline = _load(main)
+    except (OSError, UnicodeDecodeError, YAMLError):  # ci-schema reports the broken file
+        return [main]
+    included: set[Path] = set()
+    for pattern in local_includes(pipeline):
+        included.update(p for p in repo.glob(pattern.lstrip("/")) if p.is_file())
+    return [main, *sorted(included)]
+
+
+def local_includes(pipeline: Any) -> list[str]:
+    """The ``local`` include patterns of a GitLab pipeline (a string, a list, or mappings)."""
+    entries = pipeline.get("include", []) if isinstance(pipeline, dict) else []
+    if not isinstance(entries, list):
+        entries = [entries]
+    patterns = []
+    for entry in entries:
+        if isinstance(entry, str) and not entry.startswith(("http://", "https://")):
+            patterns.append(entry)
+        elif isinstance(entry, dict) and isinstance(entry.get("local"), str):
+            patterns.append(entry["local"])
+    return patterns
 
 
 def _load(path: Path) -> Any:
@@ -137,5 +162,19 @@ class CheckovCi:
         checkov = which("checkov")
         if checkov is None:
             return Outcome.skipped(self.name, NO_CHECKOV)
-        framework = "github_actions" if workflows(context.repo) else "gitlab_ci"
-        return checkov_report(self.name, checkov, context.scratch, framework)
+        if workflows(context.repo):
+            return checkov_report(self.name, checkov, context.scratch, "github_actions")
+        # checkov knows a GitLab pipeline by its file name (*.gitlab-ci.yml): the included
+        # files are scanned as copies named that way, as the generated pipeline does.
+        folder = context.scratch.parent / "gitlab-ci"
+        folder.mkdir(exist_ok=True)
+        copies = {}
+        for index, path in enumerate(gitlab_files(context.repo)):
+            name = f"{index:02d}.gitlab-ci.yml"
+            shutil.copyfile(path, folder / name)
+            copies[f"/{name}:"] = f"{path.relative_to(context.repo).as_posix()}:"
+        outcome = checkov_report(self.name, checkov, folder, "gitlab_ci")
+        details = outcome.details
+        for copy, original in copies.items():
+            details = details.replace(copy, original)
+        return dataclasses.replace(outcome, details=details)

@@ -43,7 +43,7 @@ def test_scripts_pass_shellcheck(rendered_examples: dict[str, Path]) -> None:
 
 def test_scripts_hold_no_static_cloud_keys(rendered_examples: dict[str, Path]) -> None:
     for repo in rendered_examples.values():
-        for path in (repo / "ci").iterdir():
+        for path in (p for p in (repo / "ci").rglob("*") if p.is_file()):
             text = path.read_text()
             assert "AWS_SECRET_ACCESS_KEY" not in text
             assert "AKIA" not in text
@@ -71,6 +71,21 @@ def test_chart_check_runs_and_finds_bad_values(repo: Path) -> None:
     broken = _run(repo, sys.executable, "ci/chart_check.py", "dev")
     assert broken.returncode == 1
     assert "replicaCount" in broken.stdout
+
+
+@pytest.mark.slow
+def test_chart_check_writes_manifests_that_checkov_passes(repo: Path, tmp_path: Path) -> None:
+    require_helm()
+    require_tool("checkov")
+    out = tmp_path / "manifests"
+    done = _run(repo, sys.executable, "ci/chart_check.py", "--manifests", str(out))
+    assert done.returncode == 0, done.stdout + done.stderr
+    prod = sorted(p.name for p in (out / "prod").iterdir())
+    assert any("-deployment-catalog-api.yaml" in name for name in prod), prod
+    assert any("-poddisruptionbudget-" in name for name in prod), prod
+    scan = _run(repo, "checkov", "--directory", str(out), "--framework", "kubernetes", "--compact")
+    assert scan.returncode == 0, scan.stdout[-3000:]
+    assert "Failed checks: 0" in scan.stdout
 
 
 def test_rules_check_runs_promtool(repo: Path) -> None:
@@ -309,10 +324,110 @@ def test_rollback_goes_to_the_previous_or_a_given_revision(
 
 def test_ci_folder_is_complete(repo: Path) -> None:
     expected = {
-        "common.sh", "terraform-check.sh", "terraform-plan.sh", "terraform-apply.sh", "rules-check.sh",
+        "common.sh", "terraform-check.sh", "terraform-plan.sh", "terraform-apply.sh", "rules-check.sh", "tflint.sh",
         "deploy.sh", "rollback.sh", "chart_check.py", "slo_gate.py", "release_notes.py", "protect_environments.py",
         "requirements.txt", ".shellcheckrc",
     }  # fmt: skip
     assert {p.name for p in (repo / "ci").iterdir()} == expected
     for name in expected - {"common.sh", "requirements.txt", ".shellcheckrc"}:
         assert os.access(repo / "ci" / name, os.X_OK), name
+
+
+# --- tflint: opt-in through .tflint.hcl, installed from a checksum-verified release ------
+
+
+class _FakeReleases(JsonHandler):
+    files: ClassVar[dict[str, bytes]] = {}
+
+    def do_GET(self) -> None:  # noqa: N802 - the stdlib names them
+        body = type(self).files.get(self.path.rsplit("/", 1)[-1])
+        if body is None:
+            self.reply(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+_RECORDER = '#!/bin/sh\nprintf "%s|%s\\n" "$(pwd)" "$*" >> "$STUB_LOG"\n'
+
+
+def _tflint_release(tmp_path: Path, *, checksum: str | None = None) -> None:
+    """A release as tflint publishes it: tflint_linux_<arch>.zip and checksums.txt."""
+    import hashlib
+    import platform
+    import zipfile
+
+    arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
+    archive = tmp_path / "release.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("tflint", _RECORDER)
+    body = archive.read_bytes()
+    digest = checksum or hashlib.sha256(body).hexdigest()
+    _FakeReleases.files = {
+        f"tflint_linux_{arch}.zip": body,
+        "checksums.txt": f"{digest}  tflint_linux_{arch}.zip\n".encode(),
+    }
+
+
+def _tflint(
+    repo: Path, tmp_path: Path, **env: str
+) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    log = tmp_path / "tflint.log"
+    log.unlink(missing_ok=True)
+    done = _run(
+        repo,
+        "ci/tflint.sh",
+        env={"STUB_LOG": str(log), "TFLINT_CACHE": str(tmp_path / "cache"), **env},
+    )
+    return done, log.read_text().splitlines() if log.exists() else []
+
+
+def test_tflint_is_skipped_without_a_config(repo: Path, tmp_path: Path) -> None:
+    done, calls = _tflint(repo, tmp_path, TFLINT_RELEASE_URL="http://127.0.0.1:9/unused")
+    assert done.returncode == 0, done.stderr
+    assert "skipped, no .tflint.hcl" in done.stderr
+    assert calls == []
+
+
+def test_tflint_runs_over_every_module_with_the_repository_config(
+    repo: Path, tmp_path: Path
+) -> None:
+    (repo / ".tflint.hcl").write_text('plugin "terraform" {\n  enabled = true\n}\n')
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "tflint").write_text(_RECORDER)
+    (bin_dir / "tflint").chmod(0o755)
+    done, calls = _tflint(repo, tmp_path, PATH=f"{bin_dir}:{os.environ['PATH']}")
+    assert done.returncode == 0, done.stderr
+    config = f"--config={repo / '.tflint.hcl'}"
+    assert calls == [
+        f"{repo}|--version",
+        f"{repo}|--init {config}",
+        f"{repo / 'terraform'}|--recursive {config} --format=compact",
+    ]
+
+
+def test_tflint_installs_a_verified_release_and_refuses_a_tampered_one(
+    repo: Path, tmp_path: Path
+) -> None:
+    require_tool("unzip")
+    (repo / ".tflint.hcl").write_text('plugin "terraform" {\n  enabled = true\n}\n')
+    with serve_locally(_FakeReleases) as url:
+        _tflint_release(tmp_path, checksum="0" * 64)
+        tampered, calls = _tflint(repo, tmp_path, TFLINT_RELEASE_URL=url)
+        assert tampered.returncode != 0
+        assert "FAILED" in tampered.stdout + tampered.stderr
+        assert calls == []
+        assert not (tmp_path / "cache" / "tflint").exists()
+
+        _tflint_release(tmp_path)
+        done, calls = _tflint(repo, tmp_path, TFLINT_RELEASE_URL=url)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "cache" / "tflint").is_file()
+    assert [call.split("|")[1].split()[0] for call in calls] == [
+        "--version",
+        "--init",
+        "--recursive",
+    ]

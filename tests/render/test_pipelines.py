@@ -10,7 +10,7 @@ import pytest
 
 from generator.validate import validate
 from generator.validators import Status
-from generator.validators.pipelines import action_refs
+from generator.validators.pipelines import action_refs, gitlab_files
 from tests.conftest import Render, example_files, load_yaml, require_tool
 
 EXAMPLE_NAMES = [path.stem for path in example_files()]
@@ -21,7 +21,7 @@ def _ci_files(repo: Path) -> list[Path]:
     return [
         *repo.glob(".github/workflows/*.yml"),
         *repo.glob(".gitlab-ci.yml"),
-        *repo.glob(".gitlab/ci/*.yml"),
+        *repo.glob("ci/gitlab/*.yml"),
     ]
 
 
@@ -50,7 +50,7 @@ def test_ci_definitions_pass_schema_pinning_checkov_and_shellcheck(
 def test_no_static_cloud_keys_anywhere(rendered_examples: dict[str, Path], example: str) -> None:
     repo = rendered_examples[example]
     assert _ci_files(repo)
-    for path in [*_ci_files(repo), *(repo / "ci").iterdir()]:
+    for path in [*_ci_files(repo), *(p for p in (repo / "ci").rglob("*") if p.is_file())]:
         assert not STATIC_KEY.search(path.read_text()), path
 
 
@@ -131,7 +131,7 @@ def test_gitlab_prod_is_a_manual_step_in_a_resource_group(
     )
     assert not (repo / ".github" / "workflows").exists()
     jobs: dict[str, Any] = {}
-    for path in [repo / ".gitlab-ci.yml", *sorted((repo / ".gitlab" / "ci").glob("*.yml"))]:
+    for path in gitlab_files(repo):
         jobs.update({k: v for k, v in load_yaml(path).items() if isinstance(v, dict)})
     deploys = {v["environment"]["name"]: v for k, v in jobs.items() if k.startswith("deploy:")}
     assert sorted(deploys) == ["dev", "prod", "staging"]
@@ -143,3 +143,14 @@ def test_gitlab_prod_is_a_manual_step_in_a_resource_group(
         k.startswith("rollback:") and jobs[k]["rules"][0].get("when") == "manual" for k in jobs
     )
     assert "id_tokens" in str(jobs)
+
+
+def test_the_suite_runs_the_checkov_release_the_pipelines_pin(
+    rendered_examples: dict[str, Path],
+) -> None:
+    makefile = (Path(__file__).parents[2] / "Makefile").read_text()
+    suite = re.search(r"^CHECKOV_VERSION := (\S+)$", makefile, re.MULTILINE)
+    assert suite is not None
+    for repo in rendered_examples.values():
+        pins = {m for f in _ci_files(repo) for m in re.findall(r"checkov==([\w.]+)", f.read_text())}
+        assert pins == {suite.group(1)}, repo.name

