@@ -324,7 +324,7 @@ def test_rollback_goes_to_the_previous_or_a_given_revision(
 
 def test_ci_folder_is_complete(repo: Path) -> None:
     expected = {
-        "common.sh", "terraform-check.sh", "terraform-plan.sh", "terraform-apply.sh", "rules-check.sh", "tflint.sh",
+        "common.sh", "terraform-check.sh", "terraform-plan.sh", "terraform-apply.sh", "rules-check.sh", "tflint.sh", "readiness.sh",
         "deploy.sh", "rollback.sh", "chart_check.py", "slo_gate.py", "release_notes.py", "protect_environments.py",
         "requirements.txt", ".shellcheckrc",
     }  # fmt: skip
@@ -431,3 +431,57 @@ def test_tflint_installs_a_verified_release_and_refuses_a_tampered_one(
         "--init",
         "--recursive",
     ]
+
+
+# --- readiness: the toolkit of the repository's template version -------------------------
+
+
+def _answers_source(repo: Path, src: str, commit: str) -> None:
+    answers = repo / ".copier-answers.yml"
+    kept = [
+        line
+        for line in answers.read_text().splitlines()
+        if not line.startswith(("_src_path:", "_commit:"))
+    ]
+    answers.write_text("\n".join([*kept, f"_commit: {commit}", f"_src_path: {src}", ""]))
+
+
+@pytest.mark.parametrize(
+    ("src", "commit", "requirement"),
+    [
+        ("gh:acme/paved-road", "v1.4.0", "paved-road @ git+https://github.com/acme/paved-road@v1.4.0"),
+        ("gl:acme/paved-road", "v1.4.0-3-g1a2b3c4", "paved-road @ git+https://gitlab.com/acme/paved-road@1a2b3c4"),
+        ("https://git.acme.example/platform/paved-road.git", "'v2.0.1'", "paved-road @ git+https://git.acme.example/platform/paved-road.git@v2.0.1"),
+        ("git+ssh://git@git.acme.example/p/paved-road.git", "v2.0.1", "paved-road @ git+ssh://git@git.acme.example/p/paved-road.git@v2.0.1"),
+    ],
+)  # fmt: skip
+def test_readiness_installs_the_toolkit_of_the_template_version(
+    repo: Path, src: str, commit: str, requirement: str
+) -> None:
+    _answers_source(repo, src, commit)
+    done = _run(repo, "ci/readiness.sh", "--print-requirement", env={"PAVED_TOOLKIT": ""})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == requirement
+
+
+def test_readiness_refuses_a_local_template_source_without_an_override(repo: Path) -> None:
+    _answers_source(repo, "/home/me/paved-road", "v1.0.0")
+    refused = _run(repo, "ci/readiness.sh", "--print-requirement", env={"PAVED_TOOLKIT": ""})
+    assert refused.returncode == 1
+    assert "is a local path: set PAVED_TOOLKIT" in refused.stderr
+    chosen = _run(repo, "ci/readiness.sh", "--print-requirement", env={"PAVED_TOOLKIT": "paved-road==1.0.0"})
+    assert chosen.stdout.strip() == "paved-road==1.0.0"
+
+
+def test_readiness_runs_paved_with_the_tier_minimum_score(repo: Path, tmp_path: Path) -> None:
+    log = tmp_path / "paved.log"
+    paved = tmp_path / "paved"
+    paved.write_text('#!/bin/sh\nprintf "%s\\n" "$*" >> "$STUB_LOG"\nexit "${STUB_EXIT:-0}"\n')
+    paved.chmod(0o755)
+    stub = {"PAVED": str(paved), "STUB_LOG": str(log)}
+    done = _run(repo, "ci/readiness.sh", env=stub)
+    assert done.returncode == 0, done.stderr
+    # The fixture's service is tier 2.
+    assert log.read_text().splitlines() == ["readiness . --min-score 90"]
+    failing = _run(repo, "ci/readiness.sh", env={**stub, "STUB_EXIT": "1"})
+    assert failing.returncode == 1
