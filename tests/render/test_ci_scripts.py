@@ -469,7 +469,9 @@ def test_readiness_refuses_a_local_template_source_without_an_override(repo: Pat
     refused = _run(repo, "ci/readiness.sh", "--print-requirement", env={"PAVED_TOOLKIT": ""})
     assert refused.returncode == 1
     assert "is a local path: set PAVED_TOOLKIT" in refused.stderr
-    chosen = _run(repo, "ci/readiness.sh", "--print-requirement", env={"PAVED_TOOLKIT": "paved-road==1.0.0"})
+    chosen = _run(
+        repo, "ci/readiness.sh", "--print-requirement", env={"PAVED_TOOLKIT": "paved-road==1.0.0"}
+    )
     assert chosen.stdout.strip() == "paved-road==1.0.0"
 
 
