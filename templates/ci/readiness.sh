@@ -26,7 +26,9 @@ requirement() {
   fi
   src=$(answer _src_path)
   commit=$(answer _commit)
-  [ -n "$src" ] && [ -n "$commit" ] || die "$answers has no _src_path/_commit: set PAVED_TOOLKIT"
+  if [ -z "$src" ] || [ -z "$commit" ]; then
+    die "$answers has no _src_path/_commit: set PAVED_TOOLKIT"
+  fi
   case $src in
     gh:*) url=https://github.com/${src#gh:} ;;
     gl:*) url=https://gitlab.com/${src#gl:} ;;
