@@ -9,6 +9,9 @@ import click
 
 from generator import __version__
 from generator.errors import PavedError
+from generator.fleet import fleet_status
+from generator.fleet.status import to_json as status_json
+from generator.fleet.status import to_table as status_table
 from generator.new import render
 from generator.validate import validate as run_validate
 
@@ -90,6 +93,34 @@ def validate(path: Path, only: tuple[str, ...], output_format: str, require_all:
     click.echo(report.to_json() if output_format == "json" else report.to_text())
     if not report.ok:
         sys.exit(1)
+
+
+_TEMPLATE_HELP = "Template source, a path or git URL (default: each repository's _src_path)."
+_JOBS_HELP = "Parallel workers (default: the number of CPUs)."
+
+
+@cli.group()
+def fleet() -> None:
+    """Every service repository under the given paths: versions, drift, readiness, waves."""
+
+
+@fleet.command("status")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--template", "template", help=_TEMPLATE_HELP)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option("--jobs", type=click.IntRange(min=1), help=_JOBS_HELP)
+def fleet_status_command(
+    paths: tuple[Path, ...], template: str | None, output_format: str, jobs: int | None
+) -> None:
+    """Report version, latest release, drift and readiness of every repository under PATHS."""
+    statuses = fleet_status(paths, template, jobs=jobs, progress=_progress)
+    click.echo(status_json(statuses) if output_format == "json" else status_table(statuses))
 
 
 def main() -> None:

@@ -1,0 +1,10 @@
+"""The fleet view: every service repository generated from the template, in one place.
+
+``status`` says where each repository stands (versions, drift, readiness).
+"""
+
+from __future__ import annotations
+
+from generator.fleet.status import RepoStatus, fleet_status, readiness_score
+
+__all__ = ["RepoStatus", "fleet_status", "readiness_score"]
