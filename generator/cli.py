@@ -9,7 +9,9 @@ import click
 
 from generator import __version__
 from generator.errors import PavedError
-from generator.fleet import fleet_status
+from generator.fleet import fleet_status, plan
+from generator.fleet.plan import MAX_WAVE_SIZE
+from generator.fleet.plan import to_json as plan_json
 from generator.fleet.status import to_json as status_json
 from generator.fleet.status import to_table as status_table
 from generator.new import render
@@ -121,6 +123,42 @@ def fleet_status_command(
     """Report version, latest release, drift and readiness of every repository under PATHS."""
     statuses = fleet_status(paths, template, jobs=jobs, progress=_progress)
     click.echo(status_json(statuses) if output_format == "json" else status_table(statuses))
+
+
+@fleet.command("plan")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--wave-size",
+    type=click.IntRange(1, MAX_WAVE_SIZE),
+    default=10,
+    show_default=True,
+    help="Most services in one wave.",
+)
+@click.option("--canary", multiple=True, help="Services to upgrade first in their tier.")
+@click.option("--template", "template", help=_TEMPLATE_HELP)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the plan to this file (default: stdout).",
+)
+@click.option("--jobs", type=click.IntRange(min=1), help=_JOBS_HELP)
+def fleet_plan_command(
+    paths: tuple[Path, ...],
+    wave_size: int,
+    canary: tuple[str, ...],
+    template: str | None,
+    output: Path | None,
+    jobs: int | None,
+) -> None:
+    """Order the behind services under PATHS into upgrade waves, as JSON with CI matrices."""
+    statuses = fleet_status(paths, template, with_readiness=False, jobs=jobs, progress=_progress)
+    data = plan(statuses, wave_size, canaries=_split(canary))
+    text = plan_json(data)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    _progress(f"wrote {output}: {data['planned']} services in {len(data['waves'])} waves")
 
 
 def main() -> None:
