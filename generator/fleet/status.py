@@ -111,7 +111,8 @@ def fleet_status(
 ) -> list[RepoStatus]:
     """The status of every service repository under ``paths``, in path order.
 
-    ``template`` (a path or git URL) replaces each repository's own ``_src_path``.
+    ``template`` (a path or git URL; a relative path is taken from the working directory)
+    replaces each repository's own ``_src_path``, which is taken relative to its repository.
     """
     started = time.monotonic()
     workers = max(1, jobs or os.cpu_count() or 1)
@@ -146,11 +147,13 @@ def _read(path: Path, template: str | None) -> _Item:
     status.ownership_model = repo.answer("ownership_model")
     status.repository = repo.answer("repository")
     status.version = repo.commit
-    source = template or repo.source
-    if source is None:
+    if template is not None:
+        status.template = resolve_source(template, Path.cwd())
+    elif repo.source is not None:
+        status.template = resolve_source(repo.source, item.absolute)
+    else:
         status.fail(f"{ANSWERS_FILE} has no _src_path: pass --template")
         return item
-    status.template = resolve_source(source, item.absolute)
     if status.version is None:
         status.fail(f"{ANSWERS_FILE} has no _commit: the template it came from was not in git")
         return item

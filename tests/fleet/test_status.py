@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -171,3 +172,50 @@ def test_readiness_score_comes_from_the_readiness_module(
     module.assess = lambda repo: Report()  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "generator.readiness", module)
     assert readiness_score(tmp_path) == 86
+
+
+def test_template_option_replaces_the_recorded_source(
+    fleet: Fleet,
+    cold_status: StatusRun,
+    released_template: ReleasedTemplate,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    rows, _ = cold_status
+    # The template moved: the recorded _src_path is gone, --template says where it is now.
+    moved = tmp_path / "moved"
+    shutil.copytree(released_template.path, moved / "template")
+    member = next(m for m in fleet.members if m.drift and not m.broken)
+    repo = shutil.copytree(member.path, tmp_path / "repo")
+    answers = repo / ".copier-answers.yml"
+    answers.write_text(
+        answers.read_text().replace(str(released_template.path), "/nowhere/template")
+    )
+    monkeypatch.chdir(moved)
+    stdout, _ = run_fleet(fleet, "status", "--format", "json", str(repo), "--template", "template")
+    (row,) = json.loads(stdout)
+    (before,) = [r for r in rows if r["path"] == str(member.path)]
+    assert row["template"] == str(moved / "template")
+    assert row["error"] is None
+    assert (row["version"], row["latest"], row["behind"], row["drift"]) == (
+        before["version"],
+        before["latest"],
+        before["behind"],
+        before["drift"],
+    )
+
+
+def test_a_recorded_source_that_is_gone_is_an_error_row(
+    fleet: Fleet, released_template: ReleasedTemplate, tmp_path: Path
+) -> None:
+    member = next(m for m in fleet.members if not m.broken)
+    repo = shutil.copytree(member.path, tmp_path / "repo")
+    answers = repo / ".copier-answers.yml"
+    answers.write_text(
+        answers.read_text().replace(str(released_template.path), "/nowhere/template")
+    )
+    stdout, _ = run_fleet(fleet, "status", "--format", "json", str(repo))
+    (row,) = json.loads(stdout)
+    assert row["template"] == "/nowhere/template"
+    assert row["error"].startswith("cannot list the tags of the template /nowhere/template")
+    assert (row["behind"], row["drift"], row["readiness"]) == (None, None, None)
