@@ -134,7 +134,11 @@ def fleet_status_command(
     show_default=True,
     help="Most services in one wave.",
 )
-@click.option("--canary", multiple=True, help="Services to upgrade first in their tier.")
+@click.option(
+    "--canary",
+    multiple=True,
+    help="Services to upgrade first in their tier (repeat, or separate with commas).",
+)
 @click.option("--template", "template", help=_TEMPLATE_HELP)
 @click.option(
     "--output",

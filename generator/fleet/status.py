@@ -239,17 +239,18 @@ def _add_drift(
                     pending.extend(
                         checks.submit(_check, item, tree, with_readiness) for item in groups[key]
                     )
-        _wait(pending, len(items), progress)
+        _wait(pending, progress)
 
 
 def _run_checks(items: list[_Item], workers: int, progress: Progress) -> None:
     """Readiness alone, without drift."""
     with ThreadPoolExecutor(max_workers=workers) as checks:
         pending = [checks.submit(_check, item, None, True) for item in items]
-        _wait(pending, len(items), progress)
+        _wait(pending, progress)
 
 
-def _wait(pending: list[Future[None]], total: int, progress: Progress) -> None:
+def _wait(pending: list[Future[None]], progress: Progress) -> None:
+    total = len(pending)
     step = max(1, total // 10)
     for done, future in enumerate(as_completed(pending), start=1):
         future.result()
@@ -263,7 +264,11 @@ def _plural(count: int, one: str, many: str) -> str:
 
 def _check(item: _Item, pristine: Path | None, with_readiness: bool) -> None:
     if pristine is not None:
-        item.status.drift = drift(item.absolute, pristine)
+        try:
+            item.status.drift = drift(item.absolute, pristine)
+        except OSError as error:
+            item.status.fail(f"cannot compare with the template: {error}")
+            return
     if with_readiness:
         item.status.readiness = readiness_score(item.absolute)
 
