@@ -28,7 +28,7 @@ ifeq ($(origin PAVED_CRD_SCHEMAS), undefined)
   endif
 endif
 
-.PHONY: install demo test lint typecheck pytest bench clean
+.PHONY: install demo test lint typecheck pytest bench bench-fleet clean
 
 $(BIN)/paved: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -70,8 +70,11 @@ typecheck: install
 
 test: lint typecheck pytest
 
-bench: install
+bench: install bench-fleet
 	$(BIN)/python benchmarks/copy_and_validate.py
+
+bench-fleet: install
+	$(BIN)/python benchmarks/fleet_status.py
 
 clean:
 	rm -rf build $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache

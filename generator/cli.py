@@ -9,6 +9,11 @@ import click
 
 from generator import __version__
 from generator.errors import PavedError
+from generator.fleet import fleet_status, plan
+from generator.fleet.plan import MAX_WAVE_SIZE
+from generator.fleet.plan import to_json as plan_json
+from generator.fleet.status import to_json as status_json
+from generator.fleet.status import to_table as status_table
 from generator.new import render
 from generator.validate import validate as run_validate
 
@@ -90,6 +95,74 @@ def validate(path: Path, only: tuple[str, ...], output_format: str, require_all:
     click.echo(report.to_json() if output_format == "json" else report.to_text())
     if not report.ok:
         sys.exit(1)
+
+
+_TEMPLATE_HELP = "Template source, a path or git URL (default: each repository's _src_path)."
+_JOBS_HELP = "Parallel workers (default: the number of CPUs)."
+
+
+@cli.group()
+def fleet() -> None:
+    """Every service repository under the given paths: versions, drift, readiness, waves."""
+
+
+@fleet.command("status")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--template", "template", help=_TEMPLATE_HELP)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option("--jobs", type=click.IntRange(min=1), help=_JOBS_HELP)
+def fleet_status_command(
+    paths: tuple[Path, ...], template: str | None, output_format: str, jobs: int | None
+) -> None:
+    """Report version, latest release, drift and readiness of every repository under PATHS."""
+    statuses = fleet_status(paths, template, jobs=jobs, progress=_progress)
+    click.echo(status_json(statuses) if output_format == "json" else status_table(statuses))
+
+
+@fleet.command("plan")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--wave-size",
+    type=click.IntRange(1, MAX_WAVE_SIZE),
+    default=10,
+    show_default=True,
+    help="Most services in one wave.",
+)
+@click.option(
+    "--canary",
+    multiple=True,
+    help="Services to upgrade first in their tier (repeat, or separate with commas).",
+)
+@click.option("--template", "template", help=_TEMPLATE_HELP)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the plan to this file (default: stdout).",
+)
+@click.option("--jobs", type=click.IntRange(min=1), help=_JOBS_HELP)
+def fleet_plan_command(
+    paths: tuple[Path, ...],
+    wave_size: int,
+    canary: tuple[str, ...],
+    template: str | None,
+    output: Path | None,
+    jobs: int | None,
+) -> None:
+    """Order the behind services under PATHS into upgrade waves, as JSON with CI matrices."""
+    statuses = fleet_status(paths, template, with_readiness=False, jobs=jobs, progress=_progress)
+    data = plan(statuses, wave_size, canaries=_split(canary))
+    text = plan_json(data)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    _progress(f"wrote {output}: {data['planned']} services in {len(data['waves'])} waves")
 
 
 def main() -> None:

@@ -51,11 +51,17 @@ def render(
     local_source = Path(source)
     if (local_source / "copier.yml").is_file():
         check_answers(answers, load_questions(local_source))
-    _copy(source, destination, answers, vcs_ref)
+    copy_template(source, destination, answers, vcs_ref)
     return destination
 
 
-def _copy(source: str, destination: Path, answers: Mapping[str, Any], vcs_ref: str | None) -> None:
+def copy_template(
+    source: str, destination: Path, answers: Mapping[str, Any], vcs_ref: str | None
+) -> None:
+    """Run Copier as a team does: the answers given, defaults for the rest, tasks trusted.
+
+    Copier's own ``_`` metadata in ``answers`` (a replayed answers file) is left out.
+    """
     data = {key: value for key, value in answers.items() if not key.startswith("_")}
     try:
         copier.run_copy(
