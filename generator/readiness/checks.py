@@ -1293,6 +1293,8 @@ def check_redundancy(repo: Repo, f: Findings) -> None:
     manifests = _manifests(repo, f)
     if manifests is not None:
         _pod_redundancy(repo, manifests, tier, minimum, f)
+    else:
+        _values_redundancy(repo, tier, minimum, f)
     if "postgres" in a.datastores or (tier == 1 and "s3" in a.datastores):
         for instance in _prod_instances(repo, f, "Call the service module from the prod root."):
             if "postgres" in a.datastores and RDS_MULTI_AZ[tier]:
@@ -1324,6 +1326,21 @@ def check_redundancy(repo: Repo, f: Findings) -> None:
                         None,
                         "tier 1: the S3 data bucket is not replicated to the DR region",
                     )
+
+
+def _values_redundancy(repo: Repo, tier: int, minimum: int, f: Findings) -> None:
+    """Without rendered manifests, at least the replica numbers the values set for prod."""
+    for path, what in (
+        (("replicaCount",), "replicaCount"),
+        (
+            ("autoscaling", "minReplicas"),
+            "autoscaling.minReplicas",
+        ),
+    ):
+        rel, line = repo.values_line(PROD, *path)
+        value = dig(repo.yaml(rel), *path) if repo.exists(rel) else None
+        if isinstance(value, int) and value < minimum:
+            f.bad(rel, line, f"{what} {value} in prod; tier {tier} needs at least {minimum}")
 
 
 def _pod_redundancy(
@@ -1868,12 +1885,24 @@ def _locate(
     volume = re.search(r"type ([\w, ]+) not allowed", problem)
     needles = [v.strip() for v in volume.group(1).split(",")] if volume else []
     needles += [w for w in re.findall(r"[A-Za-z]+", problem) if w in _POD_FIELDS]
+    templates = sorted(
+        p.relative_to(repo.root).as_posix()
+        for p in (repo.root / repo.chart_rel / "templates").rglob("*")
+        if p.is_file()
+    )
+    own, _ = repo.template_line(manifest.source, "")
+    candidates = [
+        repo.values_rel(environment),
+        f"{repo.chart_rel}/values.yaml",
+        own,
+        *(t for t in templates if t != own),
+    ]
     for needle in needles:
-        for rel in (repo.values_rel(environment), f"{repo.chart_rel}/values.yaml"):
+        for rel in candidates:
             line = repo.find_line(rel, rf"\b{re.escape(needle)}\b") if repo.exists(rel) else None
             if line is not None:
                 return rel, line
-    return repo.template_line(manifest.source, needles[0] if needles else "kind:")
+    return own, None
 
 
 @CHECKS.add(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +75,22 @@ def dig(node: Any, *path: Any) -> Any:
         else:
             return None
     return node
+
+
+# --- parsing -------------------------------------------------------------------------
+# The same text parses to the same tree: a fleet of services generated from one template
+# shares most of its files, so each distinct text is parsed once per process. The trees are
+# only read, never changed.
+
+
+@lru_cache(maxsize=512)
+def _parse_yaml(text: str) -> Any:
+    return YAML(typ="rt", pure=True).load(text)
+
+
+@lru_cache(maxsize=256)
+def _parse_hcl(text: str) -> dict[str, Any]:
+    return dict(hcl2.loads(text))
 
 
 # --- answers --------------------------------------------------------------------------
@@ -223,7 +239,7 @@ class Repo:
                 self._yaml[rel] = None
             else:
                 try:
-                    self._yaml[rel] = YAML(typ="rt", pure=True).load(text)
+                    self._yaml[rel] = _parse_yaml(text)
                 except YAMLError as error:
                     reason = " ".join(str(error).split())
                     raise RepositoryError(f"{rel}: invalid YAML: {reason}") from error
@@ -236,7 +252,7 @@ class Repo:
             if text is None:
                 return None
             try:
-                self._hcl[rel] = dict(hcl2.loads(text))
+                self._hcl[rel] = _parse_hcl(text)
             except Exception as error:  # python-hcl2 raises lark errors of many kinds
                 reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
                 raise RepositoryError(
