@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -884,9 +885,14 @@ def _line(where: str) -> int | None:
     return int(line) if line.isdigit() else None
 
 
+def _main_file(jobs: list[Job], ci: Pipeline) -> str:
+    """The file holding most of ``jobs`` (where a missing job belongs), else the pipeline's."""
+    files = Counter(job.file for job in jobs)
+    return files.most_common(1)[0][0] if files else ci.files[0]
+
+
 def _change_files(ci: Pipeline) -> str:
-    files = sorted({j.file for j in ci.jobs if j.on_change}) or ci.files[:1]
-    return ", ".join(files)
+    return _main_file([j for j in ci.jobs if j.on_change], ci)
 
 
 def _job_evidence(f: Findings, job: Job, what: str) -> None:
@@ -992,8 +998,7 @@ def check_cd(repo: Repo, f: Findings) -> None:
 
 
 def _deploy_file(ci: Pipeline) -> str:
-    files = sorted({j.file for j in ci.jobs if j.on_main}) or ci.files[:1]
-    return ", ".join(files)
+    return _main_file([j for j in ci.jobs if j.on_main and j.runs(DEPLOY_COMMAND)], ci)
 
 
 # --- 8. static analysis ---------------------------------------------------------------

@@ -115,10 +115,7 @@ class Answers:
 
     @property
     def tier(self) -> int:
-        try:
-            return int(self.get("tier", 2))
-        except (TypeError, ValueError):
-            return 2
+        return int(self.get("tier", 2))
 
     @property
     def team(self) -> str:
@@ -199,6 +196,11 @@ class Repo:
         data = self.yaml(ANSWERS_FILE)
         if not isinstance(data, dict) or not data.get("service_name"):
             raise RepositoryError(f"{ANSWERS_FILE}: no service_name: not an answers file")
+        if data.get("tier", 2) not in (1, 2, 3):
+            raise RepositoryError(
+                f"{ANSWERS_FILE}:{key_line(data, 'tier')}: tier {data.get('tier')!r} is not "
+                "1, 2 or 3"
+            )
         self.answers = Answers(data)
 
     # -- files --

@@ -66,11 +66,21 @@ def test_invalid_hcl_names_the_file(example_copy: Breakable) -> None:
     assert "terraform/envs/prod/main.tf: invalid HCL" in error
 
 
-def test_answers_file_without_a_service_is_a_usage_error(tmp_path: Path) -> None:
-    (tmp_path / ".copier-answers.yml").write_text("tier: 2\n")
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [
+        ("tier: 2\n", "no service_name"),
+        ("- a list\n", "no service_name"),
+        ("service_name: api\ntier: 5\n", ".copier-answers.yml:2: tier 5 is not 1, 2 or 3"),
+    ],
+)
+def test_an_answers_file_that_breaks_the_contract_is_a_usage_error(
+    tmp_path: Path, answers: str, expected: str
+) -> None:
+    (tmp_path / ".copier-answers.yml").write_text(answers)
     result = invoke(tmp_path)
     assert result.exit_code == 2
-    assert "no service_name" in result.stderr
+    assert expected in result.stderr
 
 
 def test_required_failure_exits_1_whatever_the_min_score(example_copy: Breakable) -> None:
