@@ -397,10 +397,17 @@ def check_ownership(repo: Repo, f: Findings) -> None:
     if text is None:
         f.bad(OWNERSHIP_DOC, None, "missing: no RACI of who does what")
         return
-    rows = markdown.table_rows(markdown.prose(text))
-    by_name = {
-        re.sub(r"[*`_]", "", cells[0]).strip().casefold(): (line, cells) for line, cells in rows
-    }
+    # The RACI table is the one with most of the activity rows (a contacts table may have
+    # an "On-call" row too).
+    wanted = {name.casefold() for name in RACI_ROWS}
+    by_name: dict[str, tuple[markdown.Line, list[str]]] = {}
+    for table in markdown.tables(markdown.prose(text)):
+        rows = {
+            re.sub(r"[*`_]", "", cells[0]).strip().casefold(): (line, cells)
+            for line, cells in table
+        }
+        if len(wanted & set(rows)) > len(wanted & set(by_name)):
+            by_name = rows
     for name in RACI_ROWS:
         row = by_name.get(name.casefold())
         if row is None:

@@ -91,6 +91,19 @@ def table_rows(lines: list[Line]) -> list[tuple[Line, list[str]]]:
     return rows
 
 
+def tables(lines: list[Line]) -> list[list[tuple[Line, list[str]]]]:
+    """The tables among ``lines``: runs of consecutive table rows."""
+    found: list[list[tuple[Line, list[str]]]] = []
+    previous: int | None = None
+    for line, cells in table_rows(lines):
+        # Separator rows (|---|) are left out of the rows, hence a gap of two.
+        if previous is None or line.number > previous + 2:
+            found.append([])
+        found[-1].append((line, cells))
+        previous = line.number
+    return found
+
+
 def field_line(text: str, name: str) -> tuple[str, int] | None:
     """The value of a ``- **Name:** value`` line and its line number."""
     pattern = re.compile(rf"^\s*[-*]\s+\*\*{re.escape(name)}:\*\*\s*(.*)$", re.IGNORECASE)

@@ -175,6 +175,18 @@ def test_catalog_owner_other_than_the_team_fails_ownership(example_copy: Breakab
     names(result, "catalog-info.yaml:", "group:checkout", "payments")
 
 
+def test_a_raci_row_without_accountable_fails_ownership(example_copy: Breakable) -> None:
+    repo = example_copy("docs-portal")
+    ownership = repo / "docs/OWNERSHIP.md"
+    text = ownership.read_text()
+    # A contacts table with an On-call row of its own does not stand in for the RACI.
+    text = text.replace("## Contacts\n", "## Contacts\n\n| | |\n|---|---|\n| On-call | none |\n")
+    lines = [line for line in text.splitlines() if not line.lower().startswith("| on-call | r")]
+    ownership.write_text("\n".join(lines) + "\n")
+    _, result = failing(repo, "ownership")
+    names(result, "docs/OWNERSHIP.md", "no row 'On-call'")
+
+
 def test_dr_rto_not_matching_the_answers_fails_dr_plan(example_copy: Breakable) -> None:
     repo = example_copy("payments-api")
     edit(

@@ -142,6 +142,15 @@ def test_markdown_sections_skip_code_blocks() -> None:
     assert [h.title for h in markdown.headings(text)] == ["Title", "Escalation path", "Next"]
 
 
+def test_markdown_tables_are_runs_of_rows() -> None:
+    text = "| a | b |\n|---|---|\n| 1 | 2 |\n\ntext\n\n| c |\n|---|\n| 3 |\n"
+    tables = markdown.tables(markdown.prose(text))
+    assert [[cells for _, cells in table] for table in tables] == [
+        [["a", "b"], ["1", "2"]],
+        [["c"], ["3"]],
+    ]
+
+
 def test_gitlab_includes_are_resolved_from_the_pipeline_file(tmp_path: Path) -> None:
     (tmp_path / ".copier-answers.yml").write_text("service_name: api\nci_provider: gitlab\n")
     (tmp_path / ".gitlab-ci.yml").write_text(
