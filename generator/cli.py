@@ -143,7 +143,7 @@ See docs/readiness.md.
     help="Fail when the score is below this, even if every required check passes.",
 )
 def readiness(path: Path, output_format: str, min_score: int) -> None:
-    report = run_readiness(path, min_score=min_score)
+    report = run_readiness(path, min_score=min_score, progress=_progress)
     if output_format == "text":
         click.echo(to_text(report, colour=_colour()), color=_colour())
     else:

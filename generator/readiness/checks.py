@@ -17,13 +17,13 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from generator.readiness import markdown
 from generator.readiness.ci import GITHUB_WORKFLOWS, GITLAB_CI, Job, Pipeline, pipeline
-from generator.readiness.model import Findings, Registry
+from generator.readiness.model import Check, Findings, Registry
 from generator.readiness.repo import ChartUnavailableError, Repo, dig, item_line, key_line
 from generator.readiness.terraform import (
     Configuration,
@@ -1966,8 +1966,12 @@ def check_security_context(repo: Repo, f: Findings) -> None:
             )
 
 
-def run_all(repo: Repo) -> Iterable[tuple[Any, Findings]]:
+def run_all(
+    repo: Repo, progress: Callable[[str], None] = lambda _: None
+) -> Iterator[tuple[Check, Findings]]:
+    """Every check on ``repo``, in order, with what it found."""
     for check in CHECKS:
+        progress(f"{check.id}: {check.title} ...")
         findings = Findings()
         check.run(repo, findings)
         yield check, findings
