@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -208,6 +209,19 @@ def test_dr_strategy_not_matching_the_answers_fails_dr_plan(example_copy: Breaka
     )
     _, result = failing(repo, "dr-plan")
     names(result, "docs/runbooks/disaster-recovery.md:", "pilot_light", "backup_restore")
+
+
+def test_a_dr_plan_never_tested_fails_dr_plan(example_copy: Breakable) -> None:
+    repo = example_copy("inventory-sync")
+    path = repo / "docs/runbooks/disaster-recovery.md"
+    lines = [
+        line
+        for line in path.read_text().splitlines()
+        if not re.search(r"(?i)test|drill|exercise|game ?day", line)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    _, result = failing(repo, "dr-plan")
+    names(result, "docs/runbooks/disaster-recovery.md", "no test procedure")
 
 
 def test_checkov_removed_from_ci_fails_static_analysis(example_copy: Breakable) -> None:
