@@ -99,7 +99,10 @@ def _catalog(a: dict[str, Any]) -> str:
         },
     }
     out = io.StringIO()
-    YAML(typ="safe", pure=True).dump(entity, out)
+    dumper = YAML(typ="safe", pure=True)
+    dumper.default_flow_style = False
+    dumper.width = 4096
+    dumper.dump(entity, out)
     return out.getvalue()
 
 
