@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import textwrap
 from pathlib import Path
 
 import click
@@ -15,6 +17,9 @@ from generator.fleet.plan import to_json as plan_json
 from generator.fleet.status import to_json as status_json
 from generator.fleet.status import to_table as status_table
 from generator.new import render
+from generator.readiness import CHECKS
+from generator.readiness import readiness as run_readiness
+from generator.readiness.formats import FORMATS, to_text
 from generator.validate import validate as run_validate
 
 
@@ -163,6 +168,61 @@ def fleet_plan_command(
         return
     output.write_text(text, encoding="utf-8")
     _progress(f"wrote {output}: {data['planned']} services in {len(data['waves'])} waves")
+
+
+def _colour() -> bool:
+    """Colour on a terminal only, and never when NO_COLOR is set (https://no-color.org)."""
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _listing(label: str, names: list[str]) -> str:
+    return textwrap.fill(
+        ", ".join(names), width=78, initial_indent=label, subsequent_indent=" " * len(label)
+    )
+
+
+READINESS_HELP = f"""Score the repository at PATH against the production readiness checklist.
+
+Reads the generated repository as it is now (the chart rendered for prod, Terraform, CI,
+rules, docs) and compares it with the answers in .copier-answers.yml. Each check passes,
+fails or does not apply, with evidence (path:line) and a fix.
+
+\b
+{_listing("Checks:   ", CHECKS.ids())}
+{_listing("Required: ", [c.id for c in CHECKS if c.required])}
+
+Score: 100 x passed / applicable checks, rounded down (checks that do not apply are left
+out). Exit 0 when every required check passes and the score is at least --min-score, 1
+otherwise, 2 when PATH is not a generated repository or a file in it cannot be parsed.
+See docs/readiness.md.
+"""
+
+
+@cli.command(help=READINESS_HELP)
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text: a table for people; json: for machines; markdown: for a PR comment or wiki.",
+)
+@click.option(
+    "--min-score",
+    type=click.IntRange(0, 100),
+    default=0,
+    show_default=True,
+    help="Fail when the score is below this, even if every required check passes.",
+)
+def readiness(path: Path, output_format: str, min_score: int) -> None:
+    report = run_readiness(path, min_score=min_score, progress=_progress)
+    if output_format == "text":
+        click.echo(to_text(report, colour=_colour()), color=_colour())
+    else:
+        click.echo(FORMATS[output_format](report))
+    if not report.passed:
+        sys.exit(1)
 
 
 def main() -> None:

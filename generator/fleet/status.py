@@ -14,7 +14,6 @@ threads as soon as their render is there.
 
 from __future__ import annotations
 
-import importlib
 import json
 import multiprocessing
 import os
@@ -79,22 +78,12 @@ class _Item:
 
 
 def readiness_score(repo: Path) -> int | None:
-    """The `paved readiness` score of ``repo``; None while the readiness module is absent.
+    """The `paved readiness` score of ``repo``; None when it cannot be assessed (the
+    repository breaks the answers contract or a file it reads does not parse)."""
+    from generator.readiness import readiness
 
-    The one place the fleet view calls readiness: ``generator.readiness.assess(repo)``
-    returns a report whose ``score`` is an int from 0 to 100.
-    """
     try:
-        readiness = importlib.import_module("generator.readiness")
-    except ModuleNotFoundError as error:
-        if error.name != "generator.readiness":
-            raise
-        return None
-    assess = getattr(readiness, "assess", None)
-    if assess is None:
-        return None
-    try:
-        return int(assess(repo).score)
+        return readiness(repo).score
     except PavedError:
         return None
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -155,23 +154,15 @@ def test_no_repository_is_a_clean_error(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
-def test_readiness_is_null_without_the_readiness_module(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+def test_readiness_score_is_the_readiness_report_score(
+    rendered_examples: dict[str, Path], tmp_path: Path
 ) -> None:
-    monkeypatch.setitem(sys.modules, "generator.readiness", None)
+    from generator.readiness import readiness
+
+    repo = rendered_examples["catalog-api"]
+    assert readiness_score(repo) == readiness(repo).score == 100
+    (tmp_path / ".copier-answers.yml").write_text("tier: [not, a, tier]\n")
     assert readiness_score(tmp_path) is None
-
-
-def test_readiness_score_comes_from_the_readiness_module(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    class Report:
-        score = 86
-
-    module = type(sys)("generator.readiness")
-    module.assess = lambda repo: Report()  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "generator.readiness", module)
-    assert readiness_score(tmp_path) == 86
 
 
 def test_template_option_replaces_the_recorded_source(
