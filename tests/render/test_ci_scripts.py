@@ -487,3 +487,14 @@ def test_readiness_runs_paved_with_the_tier_minimum_score(repo: Path, tmp_path: 
     assert log.read_text().splitlines() == ["readiness . --min-score 90"]
     failing = _run(repo, "ci/readiness.sh", env={**stub, "STUB_EXIT": "1"})
     assert failing.returncode == 1
+
+
+def test_readiness_passes_on_every_example_with_the_real_toolkit(
+    rendered_examples: dict[str, Path],
+) -> None:
+    paved = Path(sys.executable).parent / "paved"
+    require(paved.is_file(), f"{paved} is not installed")
+    for name, repo in rendered_examples.items():
+        done = _run(repo, "ci/readiness.sh", env={"PAVED": str(paved), "NO_COLOR": "1"})
+        assert done.returncode == 0, name + done.stdout + done.stderr
+        assert "minimum score" in done.stderr
