@@ -44,7 +44,11 @@ def cli() -> None:
 @click.option(
     "--template", "template", help="Template source: a path or git URL (default: this checkout)."
 )
-@click.option("--vcs-ref", help="Git tag, branch or commit of the template to render.")
+@click.option(
+    "--vcs-ref",
+    help="Git tag, branch or commit of the template to render (default: a local template as "
+    "it is on disk, a remote one at its latest release).",
+)
 @click.option("--no-validate", is_flag=True, help="Render only; skip `paved validate`.")
 @click.option("--require-all", is_flag=True, help="Fail validation when a tool is missing.")
 def new(
