@@ -10,6 +10,7 @@ import click
 from generator import __version__
 from generator.errors import PavedError
 from generator.new import render
+from generator.upgrade import upgrade as run_upgrade
 from generator.validate import validate as run_validate
 
 
@@ -94,6 +95,38 @@ def validate(path: Path, only: tuple[str, ...], output_format: str, require_all:
     click.echo(report.to_json() if output_format == "json" else report.to_text())
     if not report.ok:
         sys.exit(1)
+
+
+@cli.command()
+@click.argument("path", default=".", type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--to",
+    "to",
+    metavar="REF",
+    help="Template tag, branch or commit to update to (default: the latest release).",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Show what would change, with the diff; the repository is not touched.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+def upgrade(path: Path, to: str | None, dry_run: bool, output_format: str) -> None:
+    """Update the generated repository at PATH to a newer template version.
+
+    Exit codes: 0 updated (or up to date), 3 conflicts need a person (the files and lines are
+    listed; in a dry run: would need), 2 the update could not start or stopped.
+    """
+    report = run_upgrade(path, to=to, dry_run=dry_run, progress=_progress)
+    click.echo(report.to_json() if output_format == "json" else report.to_text())
+    if report.exit_code:
+        sys.exit(report.exit_code)
 
 
 def main() -> None:
