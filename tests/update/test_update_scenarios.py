@@ -20,6 +20,7 @@ from generator.validate import validate
 from generator.validators import Status
 from tests.conftest import (
     EXAMPLES,
+    ROOT,
     example_files,
     load_yaml,
     require,
@@ -29,6 +30,7 @@ from tests.conftest import (
 )
 from tests.update.conftest import (
     MAX_REPLICAS_V2,
+    MIGRATION,
     README_V2,
     RENAME,
     RUNBOOK_V2,
@@ -181,3 +183,15 @@ def test_updated_repository_passes_validate(resolved: Path) -> None:
         if o.status is not Status.PASSED
     ]
     assert not failures, "\n\n".join(failures)
+
+
+def test_the_documented_migration_is_the_one_tested_here() -> None:
+    docs = (ROOT / "docs" / "upgrading.md").read_text(encoding="utf-8")
+    block = docs.split("```yaml\n   _migrations:\n", 1)[1].split("   ```", 1)[0]
+    unindented = "".join(line.removeprefix("   ") for line in block.splitlines(keepends=True))
+    assert "_migrations:\n" + unindented == MIGRATION
+    config = (ROOT / "copier.yml").read_text(encoding="utf-8")
+    commented = config.split("#   - version:", 1)[1].split("\n_migrations:", 1)[0]
+    entry = "  - version:" + commented.replace("\n#   ", "\n  ")
+    entry = entry.replace("old_name, new_name", ", ".join(RENAME))
+    assert "_migrations:\n" + entry + "\n" == MIGRATION
