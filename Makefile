@@ -3,7 +3,9 @@
 #   make test   run the whole test suite: pytest, ruff and mypy
 #
 # Python packages go into .venv; checkov, which pins its own dependencies, gets a venv of
-# its own under .tools/ and is put on PATH for the commands below.
+# its own under .tools/ and is put on PATH for the commands below. Backstage's entity
+# validation (@backstage/catalog-model, pinned in tools/backstage/package-lock.json) goes
+# into .tools/node/ when npm is on the machine; without npm its test is skipped.
 
 PYTHON      ?= python3
 VENV        := .venv
@@ -12,6 +14,9 @@ CHECKOV_VENV := .tools/checkov
 # The release the generated pipelines pin (CHECKOV_VERSION in includes/pipelines.jinja):
 # the suite checks what the pipelines will run.
 CHECKOV_VERSION := 3.3.30
+BACKSTAGE_DIR := .tools/node
+# npm ci writes this hidden lock file last, so it stands for a complete install.
+BACKSTAGE_STAMP := $(BACKSTAGE_DIR)/node_modules/.package-lock.json
 EXAMPLE     ?= examples/answers/payments-api.yml
 DEMO_DIR    := build/demo
 export PATH := $(CURDIR)/$(CHECKOV_VENV)/bin:$(PATH)
@@ -23,7 +28,7 @@ ifeq ($(origin PAVED_CRD_SCHEMAS), undefined)
   endif
 endif
 
-.PHONY: install demo test lint typecheck pytest bench clean
+.PHONY: install demo test lint typecheck pytest bench bench-fleet clean
 
 $(BIN)/paved: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +42,17 @@ $(CHECKOV_VENV)/bin/checkov:
 	$(CHECKOV_VENV)/bin/pip install --quiet 'checkov==$(CHECKOV_VERSION)'
 	@touch $@
 
-install: $(BIN)/paved $(CHECKOV_VENV)/bin/checkov
+$(BACKSTAGE_STAMP): tools/backstage/package.json tools/backstage/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  mkdir -p $(BACKSTAGE_DIR) && \
+	  cp tools/backstage/package.json tools/backstage/package-lock.json $(BACKSTAGE_DIR)/ && \
+	  npm ci --prefix $(BACKSTAGE_DIR) --no-audit --no-fund --loglevel=error && \
+	  touch $@; \
+	else \
+	  echo "npm not found: the Backstage catalog-info.yaml check will be skipped" >&2; \
+	fi
+
+install: $(BIN)/paved $(CHECKOV_VENV)/bin/checkov $(BACKSTAGE_STAMP)
 
 demo: install
 	rm -rf $(DEMO_DIR)
@@ -55,8 +70,11 @@ typecheck: install
 
 test: lint typecheck pytest
 
-bench: install
+bench: install bench-fleet
 	$(BIN)/python benchmarks/copy_and_validate.py
+
+bench-fleet: install
+	$(BIN)/python benchmarks/fleet_status.py
 
 clean:
 	rm -rf build $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import textwrap
 from pathlib import Path
 
 import click
 
 from generator import __version__
 from generator.errors import PavedError
+from generator.fleet import fleet_status, plan
+from generator.fleet.plan import MAX_WAVE_SIZE
+from generator.fleet.plan import to_json as plan_json
+from generator.fleet.status import to_json as status_json
+from generator.fleet.status import to_table as status_table
 from generator.new import render
+from generator.readiness import CHECKS
+from generator.readiness import readiness as run_readiness
+from generator.readiness.formats import FORMATS, to_text
 from generator.upgrade import upgrade as run_upgrade
 from generator.validate import validate as run_validate
 
@@ -101,6 +111,7 @@ def validate(path: Path, only: tuple[str, ...], output_format: str, require_all:
 @click.argument("path", default=".", type=click.Path(path_type=Path, file_okay=False))
 @click.option(
     "--to",
+    "--vcs-ref",
     "to",
     metavar="REF",
     help="Template tag, branch or commit to update to (default: the latest release).",
@@ -127,6 +138,129 @@ def upgrade(path: Path, to: str | None, dry_run: bool, output_format: str) -> No
     click.echo(report.to_json() if output_format == "json" else report.to_text())
     if report.exit_code:
         sys.exit(report.exit_code)
+
+
+_TEMPLATE_HELP = "Template source, a path or git URL (default: each repository's _src_path)."
+_JOBS_HELP = "Parallel workers (default: the number of CPUs)."
+
+
+@cli.group()
+def fleet() -> None:
+    """Every service repository under the given paths: versions, drift, readiness, waves."""
+
+
+@fleet.command("status")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--template", "template", help=_TEMPLATE_HELP)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option("--jobs", type=click.IntRange(min=1), help=_JOBS_HELP)
+def fleet_status_command(
+    paths: tuple[Path, ...], template: str | None, output_format: str, jobs: int | None
+) -> None:
+    """Report version, latest release, drift and readiness of every repository under PATHS."""
+    statuses = fleet_status(paths, template, jobs=jobs, progress=_progress)
+    click.echo(status_json(statuses) if output_format == "json" else status_table(statuses))
+
+
+@fleet.command("plan")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--wave-size",
+    type=click.IntRange(1, MAX_WAVE_SIZE),
+    default=10,
+    show_default=True,
+    help="Most services in one wave.",
+)
+@click.option(
+    "--canary",
+    multiple=True,
+    help="Services to upgrade first in their tier (repeat, or separate with commas).",
+)
+@click.option("--template", "template", help=_TEMPLATE_HELP)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the plan to this file (default: stdout).",
+)
+@click.option("--jobs", type=click.IntRange(min=1), help=_JOBS_HELP)
+def fleet_plan_command(
+    paths: tuple[Path, ...],
+    wave_size: int,
+    canary: tuple[str, ...],
+    template: str | None,
+    output: Path | None,
+    jobs: int | None,
+) -> None:
+    """Order the behind services under PATHS into upgrade waves, as JSON with CI matrices."""
+    statuses = fleet_status(paths, template, with_readiness=False, jobs=jobs, progress=_progress)
+    data = plan(statuses, wave_size, canaries=_split(canary))
+    text = plan_json(data)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    _progress(f"wrote {output}: {data['planned']} services in {len(data['waves'])} waves")
+
+
+def _colour() -> bool:
+    """Colour on a terminal only, and never when NO_COLOR is set (https://no-color.org)."""
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _listing(label: str, names: list[str]) -> str:
+    return textwrap.fill(
+        ", ".join(names), width=78, initial_indent=label, subsequent_indent=" " * len(label)
+    )
+
+
+READINESS_HELP = f"""Score the repository at PATH against the production readiness checklist.
+
+Reads the generated repository as it is now (the chart rendered for prod, Terraform, CI,
+rules, docs) and compares it with the answers in .copier-answers.yml. Each check passes,
+fails or does not apply, with evidence (path:line) and a fix.
+
+\b
+{_listing("Checks:   ", CHECKS.ids())}
+{_listing("Required: ", [c.id for c in CHECKS if c.required])}
+
+Score: 100 x passed / applicable checks, rounded down (checks that do not apply are left
+out). Exit 0 when every required check passes and the score is at least --min-score, 1
+otherwise, 2 when PATH is not a generated repository or a file in it cannot be parsed.
+See docs/readiness.md.
+"""
+
+
+@cli.command(help=READINESS_HELP)
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text: a table for people; json: for machines; markdown: for a PR comment or wiki.",
+)
+@click.option(
+    "--min-score",
+    type=click.IntRange(0, 100),
+    default=0,
+    show_default=True,
+    help="Fail when the score is below this, even if every required check passes.",
+)
+def readiness(path: Path, output_format: str, min_score: int) -> None:
+    report = run_readiness(path, min_score=min_score, progress=_progress)
+    if output_format == "text":
+        click.echo(to_text(report, colour=_colour()), color=_colour())
+    else:
+        click.echo(FORMATS[output_format](report))
+    if not report.passed:
+        sys.exit(1)
 
 
 def main() -> None:

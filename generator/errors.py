@@ -25,3 +25,9 @@ class TemplateNotFoundError(PavedError):
     """No template source was given and none could be found."""
 
     exit_code = 2
+
+
+class RepositoryError(PavedError):
+    """A path that is not a generated repository, or a file in it that cannot be read."""
+
+    exit_code = 2

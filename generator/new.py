@@ -52,7 +52,7 @@ def render(
     local_source = Path(source)
     if (local_source / "copier.yml").is_file():
         check_answers(answers, load_questions(local_source))
-    _copy(source, destination, answers, vcs_ref or _working_tree_ref(source))
+    copy_template(source, destination, answers, vcs_ref or _working_tree_ref(source))
     return destination
 
 
@@ -67,7 +67,13 @@ def _working_tree_ref(source: str) -> str | None:
     return "HEAD" if Path(source).expanduser().is_dir() else None
 
 
-def _copy(source: str, destination: Path, answers: Mapping[str, Any], vcs_ref: str | None) -> None:
+def copy_template(
+    source: str, destination: Path, answers: Mapping[str, Any], vcs_ref: str | None
+) -> None:
+    """Run Copier as a team does: the answers given, defaults for the rest, tasks trusted.
+
+    Copier's own ``_`` metadata in ``answers`` (a replayed answers file) is left out.
+    """
     data = {key: value for key, value in answers.items() if not key.startswith("_")}
     try:
         with warnings.catch_warnings():

@@ -201,7 +201,7 @@ def test_a_relative_template_path_is_taken_from_the_repository(
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
 
-    result = _upgrade(str(clean_service), "--to", V2)
+    result = _upgrade(str(clean_service), "--vcs-ref", V2)  # Copier's name for --to
 
     assert result.exit_code == 0, result.output
     assert load_yaml(answers)["_commit"] == V2

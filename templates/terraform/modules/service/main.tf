@@ -105,8 +105,12 @@ locals {
   postgres_log_group_arns = [for e in local.postgres_log_exports : "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/rds/instance/${local.prefix}/${e}"]
 
   # Every alarm description ends with where the responder goes next: the runbook
-  # generated into the service's own repository next to this module.
-  alarm_runbook = "Runbook: docs/runbooks/README.md in ${var.repository}."
+  # of the alarm's datastore, generated into the service's own repository next to
+  # this module (docs/runbooks/datastore-<datastore>.md).
+  alarm_runbooks = {
+    for datastore in ["postgres", "s3", "sqs"] :
+    datastore => "Runbook: docs/runbooks/datastore-${datastore}.md in ${var.repository}."
+  }
 
   # Every alarm the module may create, keyed by a stable short name; alarms of
   # datastores that are off are left out.

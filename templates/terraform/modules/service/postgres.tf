@@ -258,7 +258,7 @@ resource "aws_cloudwatch_metric_alarm" "postgres_cpu" {
   count = local.enable_postgres ? 1 : 0
 
   alarm_name        = "${local.prefix}-postgres-cpu-high"
-  alarm_description = "PostgreSQL ${local.prefix}: average CPU above 80% for 15 minutes. Queries wait for CPU and latency rises; find the expensive queries in Performance Insights, or scale the instance class. ${local.alarm_runbook}"
+  alarm_description = "PostgreSQL ${local.prefix}: average CPU above 80% for 15 minutes. Queries wait for CPU and latency rises; find the expensive queries in Performance Insights, or scale the instance class. ${local.alarm_runbooks["postgres"]}"
   namespace         = "AWS/RDS"
   metric_name       = "CPUUtilization"
   dimensions        = { DBInstanceIdentifier = aws_db_instance.this[0].identifier }
@@ -282,7 +282,7 @@ resource "aws_cloudwatch_metric_alarm" "postgres_storage" {
   count = local.enable_postgres ? 1 : 0
 
   alarm_name        = "${local.prefix}-postgres-storage-low"
-  alarm_description = "PostgreSQL ${local.prefix}: free storage below ${local.postgres_free_storage_alarm_bytes / 1073741824} GiB and storage autoscaling has not caught up (max_allocated_storage reached or growth too fast). The database stops accepting writes when the volume is full: raise max_allocated_storage or free space. ${local.alarm_runbook}"
+  alarm_description = "PostgreSQL ${local.prefix}: free storage below ${local.postgres_free_storage_alarm_bytes / 1073741824} GiB and storage autoscaling has not caught up (max_allocated_storage reached or growth too fast). The database stops accepting writes when the volume is full: raise max_allocated_storage or free space. ${local.alarm_runbooks["postgres"]}"
   namespace         = "AWS/RDS"
   metric_name       = "FreeStorageSpace"
   dimensions        = { DBInstanceIdentifier = aws_db_instance.this[0].identifier }
@@ -306,7 +306,7 @@ resource "aws_cloudwatch_metric_alarm" "postgres_connections" {
   count = local.enable_postgres ? 1 : 0
 
   alarm_name        = "${local.prefix}-postgres-connections-high"
-  alarm_description = "PostgreSQL ${local.prefix}: more than ${var.postgres_connections_alarm_threshold} open connections for 15 minutes. Close to max_connections new connections are refused; look for a connection leak, pools sized for too many replicas, or scale the instance class. ${local.alarm_runbook}"
+  alarm_description = "PostgreSQL ${local.prefix}: more than ${var.postgres_connections_alarm_threshold} open connections for 15 minutes. Close to max_connections new connections are refused; look for a connection leak, pools sized for too many replicas, or scale the instance class. ${local.alarm_runbooks["postgres"]}"
   namespace         = "AWS/RDS"
   metric_name       = "DatabaseConnections"
   dimensions        = { DBInstanceIdentifier = aws_db_instance.this[0].identifier }

@@ -171,7 +171,7 @@ resource "aws_cloudwatch_metric_alarm" "s3_5xx_errors" {
   count = local.enable_s3 ? 1 : 0
 
   alarm_name        = "${local.prefix}-s3-5xx-errors"
-  alarm_description = "S3 bucket ${local.s3_data_bucket_name}: server errors (5xx) in every 5-minute window for 15 minutes. S3 is throttling the service (503 Slow Down, spread keys over more prefixes or slow down) or has a service event (AWS Health Dashboard). ${local.alarm_runbook}"
+  alarm_description = "S3 bucket ${local.s3_data_bucket_name}: server errors (5xx) in every 5-minute window for 15 minutes. S3 is throttling the service (503 Slow Down, spread keys over more prefixes or slow down) or has a service event (AWS Health Dashboard). ${local.alarm_runbooks["s3"]}"
   namespace         = "AWS/S3"
   metric_name       = "5xxErrors"
   dimensions = {
@@ -201,7 +201,7 @@ resource "aws_cloudwatch_metric_alarm" "s3_4xx_errors" {
   count = local.enable_s3 ? 1 : 0
 
   alarm_name        = "${local.prefix}-s3-4xx-errors-high"
-  alarm_description = "S3 bucket ${local.s3_data_bucket_name}: more than ${var.s3_4xx_error_rate_alarm_percent}% of requests failed with a client error (4xx) in every 5-minute window for 15 minutes. Check the error codes in the S3 access logs: 403 points at the workload role, bucket or KMS key policy (often a recent deploy), 404 at wrong keys. ${local.alarm_runbook}"
+  alarm_description = "S3 bucket ${local.s3_data_bucket_name}: more than ${var.s3_4xx_error_rate_alarm_percent}% of requests failed with a client error (4xx) in every 5-minute window for 15 minutes. Check the error codes in the S3 access logs: 403 points at the workload role, bucket or KMS key policy (often a recent deploy), 404 at wrong keys. ${local.alarm_runbooks["s3"]}"
   namespace         = "AWS/S3"
   metric_name       = "4xxErrors"
   dimensions = {

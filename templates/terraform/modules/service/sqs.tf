@@ -105,7 +105,7 @@ resource "aws_cloudwatch_metric_alarm" "sqs_message_age" {
   count = local.enable_sqs ? 1 : 0
 
   alarm_name        = "${local.prefix}-sqs-oldest-message-age-high"
-  alarm_description = "SQS queue ${local.sqs_queue_name}: the oldest message has waited more than ${local.sqs_message_age_alarm_seconds} s. Consumers are down, stuck or too few for the load; messages expire after 4 days. ${local.alarm_runbook}"
+  alarm_description = "SQS queue ${local.sqs_queue_name}: the oldest message has waited more than ${local.sqs_message_age_alarm_seconds} s. Consumers are down, stuck or too few for the load; messages expire after 4 days. ${local.alarm_runbooks["sqs"]}"
   namespace         = "AWS/SQS"
   metric_name       = "ApproximateAgeOfOldestMessage"
   dimensions        = { QueueName = aws_sqs_queue.this[0].name }
@@ -132,7 +132,7 @@ resource "aws_cloudwatch_metric_alarm" "sqs_dlq_not_empty" {
   count = local.enable_sqs ? 1 : 0
 
   alarm_name        = "${local.prefix}-sqs-dlq-not-empty"
-  alarm_description = "SQS dead-letter queue ${local.sqs_dlq_name}: holds messages that failed processing ${local.sqs_max_receive_count} times. Find the cause in the service logs, fix it, then redrive the messages to ${local.sqs_queue_name}; the DLQ keeps them for at most 14 days. ${local.alarm_runbook}"
+  alarm_description = "SQS dead-letter queue ${local.sqs_dlq_name}: holds messages that failed processing ${local.sqs_max_receive_count} times. Find the cause in the service logs, fix it, then redrive the messages to ${local.sqs_queue_name}; the DLQ keeps them for at most 14 days. ${local.alarm_runbooks["sqs"]}"
   namespace         = "AWS/SQS"
   metric_name       = "ApproximateNumberOfMessagesVisible"
   dimensions        = { QueueName = aws_sqs_queue.dlq[0].name }

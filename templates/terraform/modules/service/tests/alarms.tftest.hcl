@@ -89,13 +89,13 @@ run "every_alarm_notifies_the_topic_on_alarm_and_ok" {
         aws_cloudwatch_metric_alarm.sqs_dlq_not_empty[0],
       ] :
       startswith(a.alarm_name, "orders-api-prod-") &&
-      strcontains(a.alarm_description, "docs/runbooks/README.md in acme/orders-api") &&
+      endswith(a.alarm_description, "Runbook: docs/runbooks/datastore-${split("-", trimprefix(a.alarm_name, "orders-api-prod-"))[0]}.md in acme/orders-api.") &&
       length(a.alarm_description) <= 1024 &&
       a.datapoints_to_alarm != null && a.datapoints_to_alarm <= a.evaluation_periods &&
       length(setsubtract(["service", "environment", "team", "cost-center", "tier", "data-classification", "ownership-model", "repository", "managed-by"], keys(a.tags))) == 0 &&
       a.tags["Name"] == a.alarm_name
     ])
-    error_message = "Every alarm must be named <prefix>-<what>, point at the runbook, set datapoints_to_alarm explicitly and carry the mandatory tags."
+    error_message = "Every alarm must be named <prefix>-<datastore>-<what>, end with the runbook of its datastore (docs/runbooks/datastore-<datastore>.md), set datapoints_to_alarm explicitly and carry the mandatory tags."
   }
 
   assert {

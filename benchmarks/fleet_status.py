@@ -1,0 +1,75 @@
+"""Print the wall time of `paved fleet status` over a generated fleet, with an empty render
+cache (cold) and again with the cache it filled (warm). Figures to watch, not assertions.
+
+The fleet: the template tagged v1.0.0 ... v2.1.1, the example answers files rendered at
+seven (answers, version) pairs and copied to COUNT repositories, some edited (drift), some
+with team files, three broken.
+
+    python benchmarks/fleet_status.py [--count N] [--jobs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from ruamel.yaml import YAML
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from generator.fleet import fleet_status  # noqa: E402
+from tests.fleet.builders import build_fleet, template_repo  # noqa: E402
+
+
+def _template_snapshot(target: Path) -> Path:
+    """The working tree's template outside git, as the test suite renders it."""
+    target.mkdir(parents=True)
+    for part in ("copier.yml", "includes", "templates"):
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, target / part)
+        else:
+            shutil.copy2(source, target / part)
+    return target
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--count", type=int, default=50, help="repositories (default 50)")
+    parser.add_argument("--jobs", type=int, default=None, help="workers (default: CPUs)")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="paved-bench-fleet-") as scratch:
+        work = Path(scratch)
+        answers = {
+            path.stem: YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+            for path in sorted((ROOT / "examples" / "answers").glob("*.yml"))
+        }
+        started = time.perf_counter()
+        template = work / "template"
+        refs = template_repo(_template_snapshot(work / "snapshot"), template)
+        root, members = build_fleet(template, refs, answers, work, count=args.count)
+        print(f"built a fleet of {len(members)} in {time.perf_counter() - started:.1f}s")
+        cache = work / "cache"
+        for label in ("cold cache", "warm cache"):
+            started = time.perf_counter()
+            statuses = fleet_status([root], jobs=args.jobs, cache=cache)
+            elapsed = time.perf_counter() - started
+            broken = sum(1 for status in statuses if status.error)
+            drifting = sum(1 for status in statuses if status.drift)
+            print(
+                f"fleet status, {label}: {elapsed:5.1f}s for {len(statuses)} repositories "
+                f"({drifting} drifting, {broken} broken)",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""Template versions: release tags, recorded versions and how far behind they are."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.errors import PavedError
+from generator.fleet.versions import (
+    Release,
+    behind,
+    git_url,
+    latest_release,
+    list_tags,
+    parse_release,
+    parse_version,
+    resolve_source,
+)
+from tests.fleet.builders import git
+
+
+@pytest.mark.parametrize(
+    ("commit", "release", "commits"),
+    [
+        ("v1.2.0", Release(1, 2, 0), 0),
+        ("1.2.0", Release(1, 2, 0), 0),
+        ("v1.2.0-3-gabc1234", Release(1, 2, 0), 3),
+        ("v10.0.12-120-g0123456789ab", Release(10, 0, 12), 120),
+    ],
+)
+def test_recorded_versions_are_read_as_release_plus_commits(
+    commit: str, release: Release, commits: int
+) -> None:
+    version = parse_version(commit)
+    assert version is not None
+    assert (version.release, version.commits) == (release, commits)
+
+
+@pytest.mark.parametrize("commit", ["abc1234", "v2.0.0-rc.1", "main", "v1.2", "v1.2.0-dirty"])
+def test_what_is_no_release_is_not_read_as_one(commit: str) -> None:
+    assert parse_version(commit) is None
+
+
+def test_latest_release_compares_numbers_and_ignores_other_tags() -> None:
+    tags = ["v1.9.0", "v1.10.0", "v2.0.0-rc.1", "nightly", "v1.10.0-hotfix"]
+    assert latest_release(tags) == "v1.10.0"
+    assert latest_release(["nightly"]) is None
+    assert parse_release("release-1") is None
+
+
+@pytest.mark.parametrize(
+    ("version", "latest", "expected"),
+    [
+        ("v2.1.1", "v2.1.1", "none"),
+        ("v2.1.0", "v2.1.1", "patch"),
+        ("v2.0.5", "v2.1.1", "minor"),
+        ("v1.9.9", "v2.0.0", "major"),
+        # Commits past a tag count as that release: not yet the next one ...
+        ("v2.1.0-4-gabc1234", "v2.1.1", "patch"),
+        ("v1.1.0-1-gabc1234", "v2.0.0", "major"),
+        # ... and commits past the latest release are not behind it.
+        ("v2.1.1-2-gabc1234", "v2.1.1", "none"),
+        # A repository ahead of the latest release of the source asked about.
+        ("v3.0.0", "v2.1.1", "none"),
+    ],
+)
+def test_behind_by_the_first_number_that_differs(version: str, latest: str, expected: str) -> None:
+    parsed = parse_version(version)
+    assert parsed is not None
+    assert behind(parsed, latest).value == expected
+
+
+def test_shorthand_sources_become_git_urls(tmp_path: Path) -> None:
+    assert git_url("gh:acme/paved-road") == "https://github.com/acme/paved-road.git"
+    assert (
+        git_url("gl:acme/platform/paved-road.git")
+        == "https://gitlab.com/acme/platform/paved-road.git"
+    )
+    assert git_url("git+https://git.acme.example/paved") == "https://git.acme.example/paved"
+    assert git_url("git@github.com:acme/paved-road.git") == "git@github.com:acme/paved-road.git"
+    assert (
+        resolve_source("https://git.acme.example/paved.git", tmp_path)
+        == "https://git.acme.example/paved.git"
+    )
+    assert resolve_source("../template", tmp_path / "repo") == str(tmp_path / "template")
+    assert resolve_source(str(tmp_path), Path("/elsewhere")) == str(tmp_path)
+
+
+def test_tags_are_listed_from_the_source(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x\n")
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "one")
+    git(tmp_path, "tag", "v1.0.0")
+    git(tmp_path, "tag", "-a", "v1.1.0", "-m", "annotated")
+    assert sorted(list_tags(str(tmp_path))) == ["v1.0.0", "v1.1.0"]
+
+
+def test_a_source_without_a_repository_is_a_clean_error(tmp_path: Path) -> None:
+    with pytest.raises(PavedError, match=r"cannot list the tags of the template .*missing"):
+        list_tags(str(tmp_path / "missing"))

@@ -1,0 +1,476 @@
+"""Breaking a ready repository breaks the right check, with evidence that names the file."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from tests.conftest import require_helm
+from tests.readiness.conftest import Breakable, check, report
+
+
+def edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    """Replace ``old`` (which must be there) in a file."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def failing(repo: Path, check_id: str, *args: str) -> tuple[int, dict[str, Any]]:
+    """Run readiness; the check must fail. Returns the exit code and the check's result."""
+    code, data = report(repo, *args)
+    result = check(data, check_id)
+    assert result["status"] == "fail", result
+    assert result["fix"]
+    return code, result
+
+
+def names(result: dict[str, Any], path: str, *words: str) -> None:
+    """Some evidence line starts with ``path`` and says every one of ``words``."""
+    lines = [e for e in result["evidence"] if e.startswith(path)]
+    assert lines, (path, result["evidence"])
+    assert any(all(w in line for w in words) for line in lines), (words, lines)
+
+
+def others_pass(repo: Path, *broken: str) -> None:
+    _, data = report(repo)
+    still = {c["id"] for c in data["checks"] if c["status"] == "fail"} - set(broken)
+    assert still == set()
+
+
+@pytest.fixture(autouse=True)
+def _helm() -> None:
+    require_helm()
+
+
+# --- the acceptance mutations ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "codeowners"),
+    [("payments-api", ".github/CODEOWNERS"), ("inventory-sync", ".gitlab/CODEOWNERS")],
+)
+def test_removing_codeowners_fails_ownership(
+    example_copy: Breakable, name: str, codeowners: str
+) -> None:
+    repo = example_copy(name)
+    (repo / codeowners).unlink()
+    code, result = failing(repo, "ownership")
+    assert code == 1
+    names(result, codeowners, "missing")
+    others_pass(repo, "ownership")
+
+
+def test_one_prod_replica_fails_redundancy(example_copy: Breakable) -> None:
+    repo = example_copy("catalog-api")
+    edit(repo / "helm/catalog-api/values-prod.yaml", "replicaCount: 2", "replicaCount: 1")
+    code, result = failing(repo, "redundancy")
+    assert code == 1
+    # The chart's schema refuses it too; the check names the value either way.
+    names(result, "helm/catalog-api/values-prod.yaml:8", "replicaCount 1", "at least 2")
+
+
+def test_hpa_floor_below_tier_fails_redundancy(example_copy: Breakable) -> None:
+    repo = example_copy("payments-api")
+    edit(repo / "helm/payments-api/values-prod.yaml", "minReplicas: 3", "minReplicas: 2")
+    _, result = failing(repo, "redundancy")
+    names(result, "helm/payments-api/values-prod.yaml:", "minReplicas 2", "at least 3")
+
+
+def test_deleting_a_runbook_an_alert_points_to_fails_runbooks(example_copy: Breakable) -> None:
+    repo = example_copy("payments-api")
+    (repo / "docs/runbooks/slo-latency.md").unlink()
+    code, result = failing(repo, "runbooks")
+    assert code == 1
+    names(result, "docs/runbooks/slo-latency.md", "missing", "ErrorBudgetFastBurn")
+    others_pass(repo, "runbooks")
+
+
+def test_removing_the_rollback_workflow_fails_rollback(example_copy: Breakable) -> None:
+    repo = example_copy("docs-portal")
+    (repo / ".github/workflows/rollback.yml").unlink()
+    code, result = failing(repo, "rollback")
+    assert code == 1
+    names(result, ".github/workflows/rollback.yml", "missing")
+    others_pass(repo, "rollback")
+
+
+def test_removing_the_gitlab_rollback_jobs_fails_rollback(example_copy: Breakable) -> None:
+    repo = example_copy("inventory-sync")
+    (repo / "ci/gitlab/rollback.yml").unlink()
+    edit(repo / ".gitlab-ci.yml", "  - local: ci/gitlab/rollback.yml\n", "")
+    _, result = failing(repo, "rollback")
+    names(result, ".gitlab-ci.yml", "no manual CI job rolls prod back")
+
+
+@pytest.mark.parametrize(
+    ("name", "tier", "needed"), [("payments-api", 1, 35), ("catalog-api", 2, 14)]
+)
+def test_rds_backup_retention_below_tier_fails_backups(
+    example_copy: Breakable, name: str, tier: int, needed: int
+) -> None:
+    repo = example_copy(name)
+    edit(
+        repo / "terraform/envs/prod/main.tf",
+        "  postgres_connections_alarm_threshold",
+        "  backup_retention_days = 7\n  postgres_connections_alarm_threshold",
+    )
+    code, result = failing(repo, "backups")
+    assert code == 1
+    names(result, "terraform/envs/prod/main.tf:", "backup_retention_days = 7", f"at least {needed}")
+    names(result, "terraform/modules/service/postgres.tf:", f"tier {tier} needs at least {needed}")
+    others_pass(repo, "backups")
+
+
+def test_deleting_the_slo_rule_file_fails_slo(example_copy: Breakable) -> None:
+    repo = example_copy("catalog-api")
+    (repo / "observability/prometheus/slo-rules.yaml").unlink()
+    code, result = failing(repo, "slo")
+    assert code == 1
+    names(result, "observability/prometheus/slo-rules.yaml", "missing")
+
+
+# --- more ways to break a repository --------------------------------------------------
+
+
+def test_a_person_as_catalog_owner_fails_ownership(example_copy: Breakable) -> None:
+    repo = example_copy("catalog-api")
+    edit(repo / "catalog-info.yaml", 'owner: "group:catalog"', 'owner: "user:jdoe"')
+    _, result = failing(repo, "ownership")
+    names(result, "catalog-info.yaml:", "user:jdoe", "a person")
+
+
+def test_a_person_in_codeowners_fails_ownership(example_copy: Breakable) -> None:
+    repo = example_copy("payments-api")
+    edit(
+        repo / ".github/CODEOWNERS",
+        "/terraform/                 @acme/payments",
+        "/terraform/ @jdoe",
+    )
+    _, result = failing(repo, "ownership")
+    names(result, ".github/CODEOWNERS:8", "@jdoe", "a person")
+
+
+def test_codeowners_not_following_the_model_fails_ownership(example_copy: Breakable) -> None:
+    # shared: SRE reviews Terraform and the chart.
+    repo = example_copy("payments-api")
+    edit(
+        repo / ".github/CODEOWNERS",
+        "/helm/                      @acme/payments @acme/sre",
+        "/helm/ @acme/payments",
+    )
+    _, result = failing(repo, "ownership")
+    names(result, ".github/CODEOWNERS:", "values-prod.yaml", "@acme/sre")
+
+
+def test_catalog_owner_other_than_the_team_fails_ownership(example_copy: Breakable) -> None:
+    repo = example_copy("payments-api")
+    edit(repo / "catalog-info.yaml", 'owner: "group:payments"', 'owner: "group:checkout"')
+    _, result = failing(repo, "ownership")
+    names(result, "catalog-info.yaml:", "group:checkout", "payments")
+
+
+def test_a_raci_row_without_accountable_fails_ownership(example_copy: Breakable) -> None:
+    repo = example_copy("docs-portal")
+    ownership = repo / "docs/OWNERSHIP.md"
+    text = ownership.read_text()
+    # A contacts table with an On-call row of its own does not stand in for the RACI.
+    text = text.replace("## Contacts\n", "## Contacts\n\n| | |\n|---|---|\n| On-call | none |\n")
+    # The RACI row has five cells; the contacts table above has two.
+    lines = [
+        line
+        for line in text.splitlines()
+        if not (line.lower().startswith("| on-call |") and line.count("|") > 3)
+    ]
+    ownership.write_text("\n".join(lines) + "\n")
+    _, result = failing(repo, "ownership")
+    names(result, "docs/OWNERSHIP.md", "no row 'On-call'")
+
+
+def test_dr_rto_not_matching_the_answers_fails_dr_plan(example_copy: Breakable) -> None:
+    repo = example_copy("payments-api")
+    edit(
+        repo / "docs/runbooks/disaster-recovery.md",
+        "- **RTO:** 60 minutes",
+        "- **RTO:** 240 minutes",
+    )
+    code, result = failing(repo, "dr-plan")
+    assert code == 1
+    names(result, "docs/runbooks/disaster-recovery.md:", "RTO 240 minutes", "60 minutes")
+
+
+def test_dr_strategy_not_matching_the_answers_fails_dr_plan(example_copy: Breakable) -> None:
+    repo = example_copy("catalog-api")
+    edit(
+        repo / "docs/runbooks/disaster-recovery.md",
+        "**Strategy:** backup_restore",
+        "**Strategy:** pilot_light",
+    )
+    _, result = failing(repo, "dr-plan")
+    names(result, "docs/runbooks/disaster-recovery.md:", "pilot_light", "backup_restore")
+
+
+def test_a_dr_plan_never_tested_fails_dr_plan(example_copy: Breakable) -> None:
+    repo = example_copy("inventory-sync")
+    path = repo / "docs/runbooks/disaster-recovery.md"
+    lines = [
+        line
+        for line in path.read_text().splitlines()
+        if not re.search(r"(?i)test|drill|exercise|game ?day", line)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    _, result = failing(repo, "dr-plan")
+    names(result, "docs/runbooks/disaster-recovery.md", "no test procedure")
+
+
+def test_checkov_removed_from_ci_fails_static_analysis(example_copy: Breakable) -> None:
+    repo = example_copy("catalog-api")
+    workflow = repo / ".github/workflows/pr.yml"
+    data = YAML(typ="rt").load(workflow.read_text())
+    del data["jobs"]["checkov"]
+    with workflow.open("w") as handle:
+        YAML(typ="rt").dump(data, handle)
+    code, result = failing(repo, "static-analysis")
+    assert code == 1
+    names(result, ".github/workflows/pr.yml", "checkov")
+    others_pass(repo, "static-analysis")
+
+
+def test_checkov_soft_fail_fails_static_analysis(example_copy: Breakable) -> None:
+    repo = example_copy("inventory-sync")
+    edit(repo / "ci/gitlab/checks.yml", "--quiet --compact", "--quiet --compact --soft-fail")
+    _, result = failing(repo, "static-analysis")
+    names(result, "ci/gitlab/checks.yml:", "--soft-fail")
+
+
+def test_an_alert_without_team_label_fails_alert_routing(example_copy: Breakable) -> None:
+    repo = example_copy("payments-api")
+    edit(repo / "observability/prometheus/slo-rules.yaml", '          team: "payments"\n', "")
+    code, result = failing(repo, "alert-routing")
+    assert code == 1
+    names(result, "observability/prometheus/slo-rules.yaml:", "no team label")
+
+
+def test_pages_routed_to_chat_fails_alert_routing(example_copy: Breakable) -> None:
+    repo = example_copy("catalog-api")
+    edit(
+        repo / "observability/alertmanager/route.yaml",
+        'receiver: "catalog-pagerduty"',
+        'receiver: "catalog-slack"',
+    )
+    _, result = failing(repo, "alert-routing")
+    names(result, "observability/alertmanager/route.yaml:", "page alert", "policy")
+
+
+def test_tickets_routed_nowhere_fails_alert_routing(example_copy: Breakable) -> None:
+    repo = example_copy("docs-portal")
+    edit(
+        repo / "observability/alertmanager/route.yaml",
+        '  - name: "devex-slack"',
+        '  - name: "devex-chat"',
+    )
+    _, result = failing(repo, "alert-routing")
+    names(result, "observability/alertmanager/route.yaml", "not defined")
+
+
+def test_alarm_without_action_fails_alert_routing(example_copy: Breakable) -> None:
+    repo = example_copy("catalog-api")
+    edit(
+        repo / "terraform/modules/service/postgres.tf",
+        "alarm_actions       = [aws_sns_topic.this.arn]",
+        "alarm_actions       = []",
+    )
+    _, result = failing(repo, "alert-routing")
+    names(result, "terraform/modules/service/postgres.tf:", "alarm_actions")
+
+
+def test_pss_violation_refused_by_the_chart_schema_fails_security_context(
+    example_copy: Breakable,
+) -> None:
+    repo = example_copy("payments-api")
+    values = repo / "helm/payments-api/values-prod.yaml"
+    values.write_text(
+        values.read_text() + "\nextraVolumes:\n  - name: host\n    hostPath:\n"
+        "      path: /var/run\n"
+    )
+    code, result = failing(repo, "security-context")
+    assert code == 1
+    names(result, "helm/payments-api/values-prod.yaml", "does not render", "hostPath")
+
+
+def test_pss_violation_in_values_prod_fails_security_context(example_copy: Breakable) -> None:
+    repo = example_copy("payments-api")
+    schema_path = repo / "helm/payments-api/values.schema.json"
+    schema = json.loads(schema_path.read_text())
+    del schema["properties"]["extraVolumes"]["items"]["propertyNames"]
+    schema_path.write_text(json.dumps(schema))
+    values = repo / "helm/payments-api/values-prod.yaml"
+    values.write_text(
+        values.read_text() + "\nextraVolumes:\n  - name: host\n    hostPath:\n"
+        "      path: /var/run\n"
+    )
+    _, result = failing(repo, "security-context")
+    names(result, "helm/payments-api/values-prod.yaml:", "prod:", "hostPath not allowed")
+    assert not any(
+        line.startswith("helm/payments-api/values-dev.yaml:") for line in result["evidence"]
+    )
+
+
+def test_privilege_escalation_in_the_template_fails_security_context(
+    example_copy: Breakable,
+) -> None:
+    repo = example_copy("catalog-api")
+    edit(
+        repo / "helm/catalog-api/templates/_helpers.tpl",
+        "allowPrivilegeEscalation: false",
+        "allowPrivilegeEscalation: true",
+    )
+    _, result = failing(repo, "security-context")
+    names(result, "helm/catalog-api/templates/_helpers.tpl:", "allowPrivilegeEscalation")
+
+
+def test_no_pdb_fails_redundancy(example_copy: Breakable) -> None:
+    repo = example_copy("docs-portal")
+    (repo / "helm/docs-portal/templates/pdb.yaml").unlink()
+    code, result = failing(repo, "redundancy")
+    assert code == 1
+    names(result, "helm/docs-portal/templates", "no PodDisruptionBudget")
+    others_pass(repo, "redundancy")
+
+
+def test_no_zone_spread_fails_redundancy_for_tier_2(example_copy: Breakable) -> None:
+    repo = example_copy("catalog-api")
+    values = repo / "helm/catalog-api/values-prod.yaml"
+    values.write_text(values.read_text() + "\ntopologySpread:\n  zone:\n    enabled: false\n")
+    _, result = failing(repo, "redundancy")
+    names(result, "helm/catalog-api/values-prod.yaml:", "topology.kubernetes.io/zone")
+
+
+def test_rds_without_multi_az_fails_redundancy(example_copy: Breakable) -> None:
+    repo = example_copy("catalog-api")
+    edit(
+        repo / "terraform/modules/service/postgres.tf",
+        "multi_az                  = local.tier_settings.multi_az",
+        "multi_az                  = false",
+    )
+    _, result = failing(repo, "redundancy")
+    names(result, "terraform/modules/service/postgres.tf:", "multi_az = false")
+
+
+def test_s3_versioning_suspended_fails_backups(example_copy: Breakable) -> None:
+    repo = example_copy("docs-portal")
+    edit(repo / "terraform/modules/service/s3.tf", 'status = "Enabled"', 'status = "Suspended"')
+    _, result = failing(repo, "backups")
+    names(result, "terraform/modules/service/s3.tf:", "aws_s3_bucket_versioning.data", "Suspended")
+
+
+def test_a_lower_tier_in_the_prod_root_fails_backups(example_copy: Breakable) -> None:
+    repo = example_copy("payments-api")
+    edit(repo / "terraform/envs/prod/main.tf", "  tier        = 1\n", "  tier        = 3\n")
+    _, result = failing(repo, "backups")
+    names(result, "terraform/envs/prod/main.tf:", "tier = 3")
+
+
+def test_gitlab_prod_deploy_without_approval_fails_cd(example_copy: Breakable) -> None:
+    repo = example_copy("inventory-sync")
+    edit(repo / "ci/gitlab/deploy.yml", "      when: manual\n", "")
+    _, result = failing(repo, "cd")
+    names(result, "ci/gitlab/deploy.yml:", "deploy:prod", "without an approval")
+
+
+def test_prod_deploy_without_slo_gate_fails_cd(example_copy: Breakable) -> None:
+    repo = example_copy("catalog-api")
+    edit(
+        repo / ".github/workflows/deploy.yml",
+        "run: python3 ci/slo_gate.py --env prod",
+        "run: echo skipped",
+    )
+    _, result = failing(repo, "cd")
+    names(result, ".github/workflows/deploy.yml:", "deploy-prod", "SLO gate")
+
+
+def test_no_tests_on_pull_requests_fails_ci(example_copy: Breakable) -> None:
+    repo = example_copy("catalog-api")
+    edit(repo / ".github/workflows/pr.yml", "make -n test", "true")
+    edit(repo / ".github/workflows/pr.yml", "make test", "echo no tests", count=-1)
+    _, result = failing(repo, "ci")
+    names(result, ".github/workflows/pr.yml", "tests")
+
+
+def test_objective_edited_away_from_the_answers_fails_slo(example_copy: Breakable) -> None:
+    repo = example_copy("catalog-api")
+    edit(repo / "observability/slos.yaml", "objective: 99.9", "objective: 99.0")
+    _, result = failing(repo, "slo")
+    names(result, "observability/slos.yaml:", "objective 99", "99.9")
+
+
+def test_tier_3_paging_fails_slo(example_copy: Breakable) -> None:
+    repo = example_copy("docs-portal")
+    edit(repo / "observability/prometheus/slo-rules.yaml", 'severity: "ticket"', 'severity: "page"')
+    _, result = failing(repo, "slo")
+    names(result, "observability/prometheus/slo-rules.yaml:", "tickets only")
+
+
+def test_latency_threshold_off_the_buckets_fails_sli(example_copy: Breakable) -> None:
+    repo = example_copy("payments-api")
+    edit(repo / "observability/slos.yaml", 'le=~\\"0\\\\\\\\.250*\\"', 'le=~\\"0\\\\\\\\.30*\\"')
+    _, result = failing(repo, "sli")
+    names(result, "observability/slos.yaml:", "latency", "bucket boundary")
+
+
+def test_scraping_turned_off_in_prod_fails_observability(example_copy: Breakable) -> None:
+    repo = example_copy("docs-portal")
+    values = repo / "helm/docs-portal/values-prod.yaml"
+    values.write_text(values.read_text() + "\nserviceMonitor:\n  enabled: false\n")
+    _, result = failing(repo, "observability")
+    names(result, "helm/docs-portal/values-prod.yaml:", "no ServiceMonitor")
+
+
+def test_escalation_without_sre_under_shared_ownership_fails_escalation(
+    example_copy: Breakable,
+) -> None:
+    repo = example_copy("payments-api")
+    for doc in ("docs/OWNERSHIP.md", "docs/ESCALATION.md"):
+        path = repo / doc
+        path.write_text(path.read_text().replace("sre", "platform").replace("SRE", "Platform"))
+    code, result = failing(repo, "escalation")
+    assert code == 0  # scored, not required
+    names(result, "docs/OWNERSHIP.md", "sre")
+
+
+def test_sla_not_below_the_slo_fails_sla(example_copy: Breakable) -> None:
+    repo = example_copy("payments-api")
+    edit(repo / "docs/SLA.md", "commitment:** 99.9%", "commitment:** 99.99%")
+    code, result = failing(repo, "sla")
+    assert code == 0
+    names(result, "docs/SLA.md:", "99.99%", "not below")
+    code, _ = failing(repo, "sla", "--min-score", "100")
+    assert code == 1
+
+
+def test_gitlab_includes_are_found_wherever_they_live(example_copy: Breakable) -> None:
+    repo = example_copy("inventory-sync")
+    target = repo / ".gitlab/ci"
+    target.mkdir()
+    for source in sorted((repo / "ci/gitlab").glob("*.yml")):
+        shutil.move(source, target / source.name)
+    edit(repo / ".gitlab-ci.yml", "- local: ci/gitlab/", "- local: .gitlab/ci/", count=5)
+    code, data = report(repo)
+    assert code == 0
+    assert data["score"] == 100
+    assert any(
+        e.startswith(".gitlab/ci/checks.yml:") for e in check(data, "static-analysis")["evidence"]
+    )
+
+
+def test_a_missing_gitlab_include_is_named(example_copy: Breakable) -> None:
+    repo = example_copy("inventory-sync")
+    (repo / "ci/gitlab/checks.yml").unlink()
+    _, result = failing(repo, "ci")
+    names(result, ".gitlab-ci.yml:", "ci/gitlab/checks.yml", "does not exist")
