@@ -20,6 +20,7 @@ from generator.new import render
 from generator.readiness import CHECKS
 from generator.readiness import readiness as run_readiness
 from generator.readiness.formats import FORMATS, to_text
+from generator.upgrade import upgrade as run_upgrade
 from generator.validate import validate as run_validate
 
 
@@ -54,7 +55,11 @@ def cli() -> None:
 @click.option(
     "--template", "template", help="Template source: a path or git URL (default: this checkout)."
 )
-@click.option("--vcs-ref", help="Git tag, branch or commit of the template to render.")
+@click.option(
+    "--vcs-ref",
+    help="Git tag, branch or commit of the template to render (default: a local template as "
+    "it is on disk, a remote one at its latest release).",
+)
 @click.option("--no-validate", is_flag=True, help="Render only; skip `paved validate`.")
 @click.option("--require-all", is_flag=True, help="Fail validation when a tool is missing.")
 def new(
@@ -100,6 +105,39 @@ def validate(path: Path, only: tuple[str, ...], output_format: str, require_all:
     click.echo(report.to_json() if output_format == "json" else report.to_text())
     if not report.ok:
         sys.exit(1)
+
+
+@cli.command()
+@click.argument("path", default=".", type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--to",
+    "--vcs-ref",
+    "to",
+    metavar="REF",
+    help="Template tag, branch or commit to update to (default: the latest release).",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Show what would change, with the diff; the repository is not touched.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+def upgrade(path: Path, to: str | None, dry_run: bool, output_format: str) -> None:
+    """Update the generated repository at PATH to a newer template version.
+
+    Exit codes: 0 updated (or up to date), 3 conflicts need a person (the files and lines are
+    listed; in a dry run: would need), 2 the update could not start or stopped.
+    """
+    report = run_upgrade(path, to=to, dry_run=dry_run, progress=_progress)
+    click.echo(report.to_json() if output_format == "json" else report.to_text())
+    if report.exit_code:
+        sys.exit(report.exit_code)
 
 
 _TEMPLATE_HELP = "Template source, a path or git URL (default: each repository's _src_path)."

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import copier
-from copier.errors import CopierError
+from copier.errors import CopierError, DirtyLocalWarning
 
 from generator.answers import check_answers, load_answers, load_questions
 from generator.errors import AnswersError, PavedError, TemplateNotFoundError
@@ -51,8 +52,19 @@ def render(
     local_source = Path(source)
     if (local_source / "copier.yml").is_file():
         check_answers(answers, load_questions(local_source))
-    copy_template(source, destination, answers, vcs_ref)
+    copy_template(source, destination, answers, vcs_ref or _working_tree_ref(source))
     return destination
+
+
+def _working_tree_ref(source: str) -> str | None:
+    """``HEAD`` for a local template, so it renders as it is on disk.
+
+    Without a ref Copier renders a git template at its latest release tag, which for a
+    checkout being worked on is old content. ``HEAD`` makes Copier take the checkout with
+    its uncommitted changes (and record ``git describe`` of it as ``_commit``). Remote
+    templates keep Copier's default: the latest release.
+    """
+    return "HEAD" if Path(source).expanduser().is_dir() else None
 
 
 def copy_template(
@@ -64,15 +76,18 @@ def copy_template(
     """
     data = {key: value for key, value in answers.items() if not key.startswith("_")}
     try:
-        copier.run_copy(
-            source,
-            destination,
-            data=data,
-            defaults=True,
-            unsafe=True,
-            vcs_ref=vcs_ref,
-            quiet=True,
-        )
+        with warnings.catch_warnings():
+            # A local template's uncommitted changes are rendered on purpose (_working_tree_ref).
+            warnings.simplefilter("ignore", DirtyLocalWarning)
+            copier.run_copy(
+                source,
+                destination,
+                data=data,
+                defaults=True,
+                unsafe=True,
+                vcs_ref=vcs_ref,
+                quiet=True,
+            )
     except (ValueError, TypeError, CopierError) as error:
         message = str(error).strip()
         if _ANSWER_ERROR.match(message):

@@ -20,7 +20,7 @@ from generator.tools import which
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "answers"
-TEMPLATE_PARTS = ("copier.yml", "includes", "templates")
+TEMPLATE_PARTS = ("copier.yml", "includes", "templates", "migrations", "CHANGELOG.md")
 
 Render = Callable[..., Path]
 

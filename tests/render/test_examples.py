@@ -176,7 +176,13 @@ def test_plain_copier_cli_renders_example(template_dir: Path, tmp_path: Path, ex
 
 
 def test_template_needs_nothing_but_copier() -> None:
-    config = load_yaml(Path(__file__).resolve().parents[2] / "copier.yml")
+    root = Path(__file__).resolve().parents[2]
+    config = load_yaml(root / "copier.yml")
     assert "_jinja_extensions" not in config
-    assert "_tasks" not in config
-    assert "_migrations" not in config
+    assert "_tasks" not in config, "nothing rewrites files behind copier update's merge"
+    # Migrations run scripts shipped with the template on Copier's own interpreter.
+    for migration in config.get("_migrations", []):
+        interpreter, script, *_ = migration["command"]
+        assert interpreter == "{{ _copier_python }}"
+        assert script.startswith("{{ _copier_conf.src_path }}/migrations/")
+        assert (root / script.removeprefix("{{ _copier_conf.src_path }}/")).is_file()
