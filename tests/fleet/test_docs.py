@@ -133,3 +133,38 @@ def _pick(repo: Path, cwd: Path, wave: int, output: Path) -> subprocess.Complete
         text=True,
         check=False,
     )
+
+
+@pytest.mark.parametrize(
+    ("exit_code", "step_code", "output"),
+    [(0, 0, "conflicts=false"), (3, 0, "conflicts=true"), (2, 2, "")],
+)
+def test_the_upgrade_step_proposes_conflicts_as_a_draft_and_fails_on_errors(
+    workflow_repo: Path, tmp_path: Path, exit_code: int, step_code: int, output: str
+) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    paved = bin_dir / "paved"
+    paved.write_text(f"#!/bin/sh\nexit {exit_code}\n")
+    paved.chmod(0o755)
+    github_output = tmp_path / "github-output"
+    github_output.touch()
+    step = _step(_workflow(workflow_repo), "upgrade", "upgrade")
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "TO": "v1.2.0"}
+    done = subprocess.run(
+        ["bash", "-e", "-c", step["run"]],
+        cwd=tmp_path,
+        env={**env, "GITHUB_OUTPUT": str(github_output)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == step_code, done.stderr
+    assert github_output.read_text().strip() == output
+    pull_request = next(
+        s
+        for s in _workflow(workflow_repo)["jobs"]["upgrade"]["steps"]
+        if "gh pr create" in s.get("run", "")
+    )
+    assert pull_request["env"]["CONFLICTS"] == "${{ steps.upgrade.outputs.conflicts }}"
+    assert '[ "$CONFLICTS" = "true" ]' in pull_request["run"]
