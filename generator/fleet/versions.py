@@ -20,13 +20,12 @@ from enum import StrEnum
 from pathlib import Path
 
 from generator.errors import PavedError
+from generator.template_source import git_url
 
 _RELEASE = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)$")
 _DESCRIBED = re.compile(
     r"^(?P<tag>v?\d+\.\d+\.\d+)(?:-(?P<commits>\d+)-g(?P<sha>[0-9a-f]{4,64}))?$"
 )
-# Copier's own shorthands for hosted git repositories (`copier copy gh:owner/name`).
-_SHORTHANDS = {"gh:": "https://github.com/", "gl:": "https://gitlab.com/"}
 
 
 class Behind(StrEnum):
@@ -105,15 +104,6 @@ def is_remote(source: str) -> bool:
     return "://" in source or source.startswith(("gh:", "gl:", "git@", "git+"))
 
 
-def git_url(source: str) -> str:
-    """The URL git understands for a template source as Copier accepts it."""
-    for prefix, base in _SHORTHANDS.items():
-        if source.startswith(prefix):
-            url = base + source[len(prefix) :]
-            return url if url.endswith(".git") else f"{url}.git"
-    return source.removeprefix("git+")
-
-
 def resolve_source(source: str, base: Path) -> str:
     """A template source made independent of the working directory.
 
@@ -130,7 +120,7 @@ def list_tags(source: str) -> list[str]:
     """The tags of a template source, local or remote, without cloning it."""
     try:
         result = subprocess.run(
-            ["git", "ls-remote", "--tags", "--refs", git_url(source)],
+            ["git", "ls-remote", "--tags", "--refs", git_url(source, Path.cwd())],
             capture_output=True,
             text=True,
             timeout=120,

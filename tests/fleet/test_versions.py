@@ -10,7 +10,6 @@ from generator.errors import PavedError
 from generator.fleet.versions import (
     Release,
     behind,
-    git_url,
     latest_release,
     list_tags,
     parse_release,
@@ -71,14 +70,9 @@ def test_behind_by_the_first_number_that_differs(version: str, latest: str, expe
     assert behind(parsed, latest).value == expected
 
 
-def test_shorthand_sources_become_git_urls(tmp_path: Path) -> None:
-    assert git_url("gh:acme/paved-road") == "https://github.com/acme/paved-road.git"
-    assert (
-        git_url("gl:acme/platform/paved-road.git")
-        == "https://gitlab.com/acme/platform/paved-road.git"
-    )
-    assert git_url("git+https://git.acme.example/paved") == "https://git.acme.example/paved"
-    assert git_url("git@github.com:acme/paved-road.git") == "git@github.com:acme/paved-road.git"
+def test_sources_are_made_independent_of_the_working_directory(tmp_path: Path) -> None:
+    # (How a source becomes a git URL is tested with generator.template_source.git_url.)
+    assert resolve_source("gh:acme/paved-road", tmp_path) == "gh:acme/paved-road"
     assert (
         resolve_source("https://git.acme.example/paved.git", tmp_path)
         == "https://git.acme.example/paved.git"
