@@ -483,6 +483,26 @@ def check_contacts(repo: Repo, f: Findings) -> None:
 # --- 1. escalation --------------------------------------------------------------------
 
 
+def _numbered_levels(f: Findings, path: str, text: str, title: str) -> list[str]:
+    """Check that the ``## <title>`` section of a document lists at least two numbered
+    levels; the section's text, for the checks on who the levels name."""
+    found = markdown.section(text, 2, title)
+    if found is None:
+        f.bad(path, None, f"no `## {title}` section")
+        return []
+    heading, lines = found
+    levels = markdown.numbered(lines)
+    if len(levels) < 2:
+        f.bad(
+            path,
+            heading.line,
+            f"`## {title}` has {len(levels)} numbered level(s); it needs at least 2",
+        )
+    else:
+        f.ok(path, heading.line, f"{title.lower()} with {len(levels)} levels")
+    return ["\n".join(line.text for line in lines)]
+
+
 @CHECKS.add(
     "escalation",
     1,
@@ -498,22 +518,7 @@ def check_escalation(repo: Repo, f: Findings) -> None:
     if text is None:
         f.bad(OWNERSHIP_DOC, None, "missing: no escalation path")
     else:
-        found = markdown.section(text, 2, "Escalation path")
-        if found is None:
-            f.bad(OWNERSHIP_DOC, None, "no `## Escalation path` section")
-        else:
-            heading, lines = found
-            levels = markdown.numbered(lines)
-            if len(levels) < 2:
-                f.bad(
-                    OWNERSHIP_DOC,
-                    heading.line,
-                    f"`## Escalation path` has {len(levels)} "
-                    "numbered level(s); an escalation path needs at least 2",
-                )
-            else:
-                f.ok(OWNERSHIP_DOC, heading.line, f"escalation path with {len(levels)} levels")
-            levels_text.append("\n".join(line.text for line in lines))
+        levels_text += _numbered_levels(f, OWNERSHIP_DOC, text, "Escalation path")
     text = repo.text(ESCALATION_DOC)
     if text is None:
         f.bad(ESCALATION_DOC, None, "missing: no severity levels")
@@ -523,22 +528,7 @@ def check_escalation(repo: Repo, f: Findings) -> None:
                 f.bad(ESCALATION_DOC, None, f"no `### {level}` section")
         if markdown.find_heading(text, 2, "Who joins a SEV1") is None:
             f.bad(ESCALATION_DOC, None, "no `## Who joins a SEV1` section")
-        found = markdown.section(text, 2, "Paging escalation")
-        if found is None:
-            f.bad(ESCALATION_DOC, None, "no `## Paging escalation` section")
-        else:
-            heading, lines = found
-            levels = markdown.numbered(lines)
-            if len(levels) < 2:
-                f.bad(
-                    ESCALATION_DOC,
-                    heading.line,
-                    f"`## Paging escalation` has {len(levels)} "
-                    "numbered level(s); it needs at least 2",
-                )
-            else:
-                f.ok(ESCALATION_DOC, heading.line, f"paging escalation with {len(levels)} levels")
-            levels_text.append("\n".join(line.text for line in lines))
+        levels_text += _numbered_levels(f, ESCALATION_DOC, text, "Paging escalation")
     if not levels_text:
         return
     combined = "\n".join(levels_text)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.readiness.repo import Repo, dig, key_line
+from generator.validators.pipelines import local_includes
 
 GITLAB_CI = ".gitlab-ci.yml"
 GITHUB_WORKFLOWS = ".github/workflows"
@@ -207,19 +208,6 @@ def github_pipeline(repo: Repo) -> Pipeline:
 # --- GitLab CI ------------------------------------------------------------------------
 
 
-def _includes(value: Any) -> list[str]:
-    """The local files an ``include:`` names (remote, project and template ones are not in
-    the repository)."""
-    entries = value if isinstance(value, list) else [value]
-    local: list[str] = []
-    for entry in entries:
-        if isinstance(entry, str) and not entry.startswith(("http://", "https://")):
-            local.append(entry)
-        elif isinstance(entry, dict) and isinstance(entry.get("local"), str):
-            local.append(entry["local"])
-    return local
-
-
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in override.items():
@@ -243,7 +231,7 @@ def gitlab_pipeline(repo: Repo) -> Pipeline:
         files.append(rel)
         if not isinstance(data, dict):
             return
-        for pattern in _includes(data.get("include", [])):
+        for pattern in local_includes(data):
             pattern = pattern.lstrip("/")
             matched = repo.glob(pattern) if any(c in pattern for c in "*?[") else [pattern]
             for included in matched:

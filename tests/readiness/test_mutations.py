@@ -474,3 +474,19 @@ def test_a_missing_gitlab_include_is_named(example_copy: Breakable) -> None:
     (repo / "ci/gitlab/checks.yml").unlink()
     _, result = failing(repo, "ci")
     names(result, ".gitlab-ci.yml:", "ci/gitlab/checks.yml", "does not exist")
+
+
+def test_a_single_level_paging_escalation_fails_escalation(example_copy: Breakable) -> None:
+    repo = example_copy("catalog-api")
+    path = repo / "docs/ESCALATION.md"
+    lines = path.read_text().splitlines()
+    start = lines.index("## Paging escalation")
+    kept = [
+        line
+        for index, line in enumerate(lines)
+        if index < start or not line.startswith(("2. ", "3. ", "4. "))
+    ]
+    path.write_text("\n".join(kept) + "\n")
+    code, result = failing(repo, "escalation")
+    assert code == 0  # scored, not required
+    names(result, "docs/ESCALATION.md:", "`## Paging escalation` has 1 numbered level(s)")
