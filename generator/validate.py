@@ -91,7 +91,8 @@ def validate(
     validators = [v for v in select(only) if v.applies(repo)]
     if not validators:
         raise PavedError(f"{repo}: nothing to validate (no file any selected validator checks)")
-    context = Context(repo)
+    # Validators run tools from other working directories: they get an absolute path.
+    context = Context(repo.resolve())
     outcomes: list[Outcome] = []
     try:
         for validator in validators:

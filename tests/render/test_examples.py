@@ -186,3 +186,14 @@ def test_template_needs_nothing_but_copier() -> None:
         assert interpreter == "{{ _copier_python }}"
         assert script.startswith("{{ _copier_conf.src_path }}/migrations/")
         assert (root / script.removeprefix("{{ _copier_conf.src_path }}/")).is_file()
+
+
+def test_validate_takes_a_path_relative_to_the_working_directory(
+    rendered_examples: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    require_tool("promtool")
+    repo = rendered_examples["payments-api"]
+    monkeypatch.chdir(repo.parent.parent)
+    relative = Path(repo.parent.name) / repo.name
+    report = validate(relative, only=["promtool-check", "ci-schema", "shellcheck"])
+    assert [o.status for o in report.outcomes] == [Status.PASSED] * 3, report.to_text()
