@@ -889,7 +889,7 @@ def _main_file(jobs: list[Job], ci: Pipeline) -> str:
 
 
 def _change_files(ci: Pipeline) -> str:
-    return _main_file([j for j in ci.jobs if j.on_change], ci)
+    return _main_file(ci.change_jobs, ci)
 
 
 def _job_evidence(f: Findings, job: Job, what: str) -> None:
@@ -908,7 +908,7 @@ def check_ci(repo: Repo, f: Findings) -> None:
     ci = _ci(repo, f)
     if ci is None:
         return
-    change = [j for j in ci.jobs if j.on_change]
+    change = ci.change_jobs
     if not change:
         f.bad(ci.files[0], None, "no job runs on pull/merge requests")
         return
@@ -1021,7 +1021,7 @@ def check_static_analysis(repo: Repo, f: Findings) -> None:
     ci = _ci(repo, f)
     if ci is None:
         return
-    change = [j for j in ci.jobs if j.on_change]
+    change = ci.change_jobs
     for key, pattern, what in STATIC_ANALYSIS:
         jobs = [j for j in change if j.runs(pattern)]
         if not jobs:

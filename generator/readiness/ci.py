@@ -86,6 +86,11 @@ class Pipeline:
     jobs: list[Job]
     problems: list[str] = field(default_factory=list)
 
+    @property
+    def change_jobs(self) -> list[Job]:
+        """The jobs that run on pull/merge requests."""
+        return [j for j in self.jobs if j.on_change]
+
     def job(self, name: str) -> Job | None:
         return next((j for j in self.jobs if j.name == name), None)
 
