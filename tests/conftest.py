@@ -6,6 +6,7 @@ import http.server
 import json
 import os
 import shutil
+import subprocess
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -86,14 +87,37 @@ def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
-def copy_template(template: Path, destination: Path, answers: Mapping[str, Any]) -> Path:
-    """Render ``template`` into ``destination`` as `copier copy --defaults --data-file` does."""
+# A fixed identity and no signing, whatever the machine's git config says; GIT_AUTHOR_* and
+# GIT_COMMITTER_* in the environment still take precedence.
+GIT_CONFIG = (
+    "-c", "user.name=Test",
+    "-c", "user.email=test@example.invalid",
+    "-c", "commit.gpgsign=false",
+    "-c", "tag.gpgsign=false",
+    "-c", "init.defaultBranch=main",
+)  # fmt: skip
+
+
+def git(cwd: Path, *args: str) -> str:
+    """``git ARGS`` in ``cwd`` for a test's own repositories; stdout without its last newline."""
+    done = subprocess.run(
+        ["git", *GIT_CONFIG, *args], cwd=cwd, check=True, capture_output=True, text=True
+    )
+    return done.stdout.rstrip("\n")
+
+
+def copy_template(
+    template: Path, destination: Path, answers: Mapping[str, Any], vcs_ref: str | None = None
+) -> Path:
+    """Render ``template`` (at ``vcs_ref``, when given) into ``destination`` as `copier copy
+    --defaults --data-file` does."""
     copier.run_copy(
         str(template),
         destination,
         data=dict(answers),
         defaults=True,
         unsafe=True,
+        vcs_ref=vcs_ref,
         quiet=True,
     )
     return destination

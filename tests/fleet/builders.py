@@ -8,38 +8,18 @@ of fifty costs a handful of renders.
 from __future__ import annotations
 
 import shutil
-import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import copier
+from tests.conftest import copy_template, git
 
-GIT_IDENTITY = (
-    "-c",
-    "user.name=Fleet Test",
-    "-c",
-    "user.email=fleet@example.invalid",
-    "-c",
-    "commit.gpgsign=false",
-    "-c",
-    "tag.gpgsign=false",
-    "-c",
-    "init.defaultBranch=main",
-)
 # The releases of the test template, oldest first; each changes what a repository gets.
 RELEASES = ("v1.0.0", "v1.1.0", "v2.0.0", "v2.1.0", "v2.1.1")
 LATEST = RELEASES[-1]
 # A commit between v1.1.0 and v2.0.0 that was never released.
 UNRELEASED = "unreleased"
-
-
-def git(cwd: Path, *args: str) -> str:
-    result = subprocess.run(
-        ["git", *GIT_IDENTITY, *args], cwd=cwd, check=True, capture_output=True, text=True
-    )
-    return result.stdout.strip()
 
 
 def template_repo(snapshot: Path, destination: Path) -> dict[str, str]:
@@ -77,15 +57,7 @@ def described(template: Path, ref: str) -> str:
 
 def generate(template: Path, ref: str, answers: Mapping[str, Any], destination: Path) -> Path:
     """`copier copy` of ``template`` at ``ref``, committed as a team's first commit."""
-    copier.run_copy(
-        str(template),
-        destination,
-        data=dict(answers),
-        defaults=True,
-        unsafe=True,
-        vcs_ref=ref,
-        quiet=True,
-    )
+    copy_template(template, destination, answers, vcs_ref=ref)
     git(destination, "init", "-q")
     git(destination, "add", "-A")
     git(destination, "commit", "-q", "-m", "generated")

@@ -16,7 +16,7 @@ from generator.fleet.versions import (
     parse_version,
     resolve_source,
 )
-from tests.fleet.builders import git
+from tests.conftest import git
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,15 @@ import pytest
 
 from generator.validate import validate
 from generator.validators import Status
-from tests.conftest import JsonHandler, Render, require, require_helm, require_tool, serve_locally
+from tests.conftest import (
+    JsonHandler,
+    Render,
+    git,
+    require,
+    require_helm,
+    require_tool,
+    serve_locally,
+)
 
 
 def _run(
@@ -187,10 +195,6 @@ def test_slo_gate_refuses_when_prometheus_fails(repo: Path, prometheus: str) -> 
 # --- release notes from a git history made here ------------------------------------------
 
 
-def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
-
-
 def test_release_notes_list_the_commits_since_the_last_deploy(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -201,18 +205,18 @@ def test_release_notes_list_the_commits_since_the_last_deploy(
         "GIT_COMMITTER_EMAIL": "d@x.invalid",
     }.items():
         monkeypatch.setenv(key, value)
-    _git(repo, "init", "-q", "-b", "main")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-qm", "generated from the template")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "generated from the template")
     first = _run(repo, sys.executable, "ci/release_notes.py", "prod", "--tag", "abc123")
     assert first.returncode == 0, first.stderr
     assert "1 change(s) (first deploy):" in first.stdout
     (repo / "a.txt").write_text("a")
-    _git(repo, "add", "a.txt")
-    _git(repo, "commit", "-qm", "Fix *checkout* totals for <EUR> orders #12")
+    git(repo, "add", "a.txt")
+    git(repo, "commit", "-qm", "Fix *checkout* totals for <EUR> orders #12")
     (repo / "b.txt").write_text("b")
-    _git(repo, "add", "b.txt")
-    _git(repo, "commit", "-qm", "Add retries")
+    git(repo, "add", "b.txt")
+    git(repo, "commit", "-qm", "Add retries")
     second = _run(repo, sys.executable, "ci/release_notes.py", "prod")
     lines = second.stdout.splitlines()
     assert "2 change(s) since deploy/prod/abc123:" in lines

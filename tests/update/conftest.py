@@ -8,10 +8,8 @@ on top. A service is copied at v0.1.0, committed, and edited the ways a product 
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,16 +17,10 @@ from typing import Any
 import copier
 import pytest
 
-from tests.conftest import load_yaml
+from tests.conftest import git, load_yaml
 
 V1, V2, V3 = "v0.1.0", "v0.2.0", "v0.3.0"
 
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Test",
-    "GIT_AUTHOR_EMAIL": "test@example.invalid",
-    "GIT_COMMITTER_NAME": "Test",
-    "GIT_COMMITTER_EMAIL": "test@example.invalid",
-}
 
 # -- v0.2.0: what the platform team changes ------------------------------------------------
 
@@ -123,17 +115,6 @@ Deploys freeze on the last Friday of the month.
 """
 TEAM_SRC_README = "# Checkout service\n\nGo 1.23; `make test` runs the unit tests.\n"
 TEAM_DOCKERFILE = "FROM gcr.io/distroless/static-debian12:nonroot\nCOPY app /app\n"
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **GIT_ENV},
-    ).stdout
 
 
 def _edit(path: Path, old: str, new: str, count: int = 1) -> None:

@@ -7,7 +7,6 @@ team would, evolve the template, tag v2, `copier update`, check.
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ import pytest
 
 from generator.validators.base import Context
 from generator.validators.helm import rendered, targets
-from tests.conftest import load_yaml, require_helm
+from tests.conftest import git, load_yaml, require_helm
 
 TEAM_ADDITIONS = """
 # Team settings: the payment provider's sandbox in prod is a mistake we made once.
@@ -26,10 +25,6 @@ extraEnv:
 podAnnotations:
   team.acme.example/dashboard: "https://grafana.acme.example/d/catalog"
 """
-
-
-def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
 
 
 @pytest.fixture
@@ -47,10 +42,10 @@ def test_team_values_survive_a_template_update(
     require_helm()
     template = tmp_path / "template"
     shutil.copytree(template_dir, template)
-    _git(template, "init", "-q", "-b", "main")
-    _git(template, "add", "-A")
-    _git(template, "commit", "-qm", "v1")
-    _git(template, "tag", "v1")
+    git(template, "init", "-q", "-b", "main")
+    git(template, "add", "-A")
+    git(template, "commit", "-qm", "v1")
+    git(template, "tag", "v1")
 
     service = tmp_path / "service"
     copier.run_copy(
@@ -62,20 +57,20 @@ def test_team_values_survive_a_template_update(
         vcs_ref="v1",
         quiet=True,
     )
-    _git(service, "init", "-q", "-b", "main")
-    _git(service, "add", "-A")
-    _git(service, "commit", "-qm", "generated")
+    git(service, "init", "-q", "-b", "main")
+    git(service, "add", "-A")
+    git(service, "commit", "-qm", "generated")
     values_prod = service / "helm" / "catalog-api" / "values-prod.yaml"
     values_prod.write_text(values_prod.read_text() + TEAM_ADDITIONS)
-    _git(service, "commit", "-qam", "team settings")
+    git(service, "commit", "-qam", "team settings")
 
     # The platform raises the tier-2 prod HPA ceiling in v2.
     sizing = template / "includes" / "helm.jinja"
     text = sizing.read_text()
     assert "{1: 12, 2: 8, 3: 4}" in text
     sizing.write_text(text.replace("{1: 12, 2: 8, 3: 4}", "{1: 12, 2: 10, 3: 4}"))
-    _git(template, "commit", "-qam", "v2")
-    _git(template, "tag", "v2")
+    git(template, "commit", "-qam", "v2")
+    git(template, "tag", "v2")
 
     copier.run_update(
         service,

@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 from copier.errors import CopierError
 
 from generator.cli import cli
-from tests.conftest import EXAMPLES, load_yaml
+from tests.conftest import EXAMPLES, git, load_yaml
 from tests.update.conftest import (
     MAX_REPLICAS_V2,
     TEAM_MEMORY,
@@ -27,7 +27,6 @@ from tests.update.conftest import (
     V3,
     TemplateReleases,
     copy_service,
-    git,
     team_edits,
     values_prod,
 )

@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from ruamel.yaml import YAML
 
 from generator.cli import cli
-from tests.conftest import load_yaml
-from tests.update.conftest import V1, git
+from tests.conftest import git, load_yaml
+from tests.update.conftest import V1
 
 COMMITTED = "Committed after the release.\n"
 UNCOMMITTED = "Not committed yet.\n"
