@@ -296,7 +296,7 @@ def test_escalation_path_follows_the_ownership_model(
 
 def test_no_oncall_provider_pages_nobody(render: Render, minimal_answers: dict[str, Any]) -> None:
     answers = {k: v for k, v in minimal_answers.items() if k != "oncall_escalation_policy"}
-    repo = render({**answers, "oncall_provider": "none"})
+    repo = render({**answers, "tier": 3, "oncall_provider": "none"})
     ownership = (repo / "docs" / "OWNERSHIP.md").read_text(encoding="utf-8")
     contacts = _section(_markdown(repo / "docs" / "OWNERSHIP.md"), "Contacts")
     assert any("On-call:** none" in t.content for t in contacts if t.type == "inline")

@@ -260,7 +260,7 @@ def test_without_an_on_call_provider_pages_go_to_the_channel(
     render: Render, minimal_answers: dict[str, Any]
 ) -> None:
     answers = {k: v for k, v in minimal_answers.items() if k != "oncall_escalation_policy"}
-    route = load_yaml(render({**answers, "oncall_provider": "none"}) / ROUTE)
+    route = load_yaml(render({**answers, "tier": 3, "oncall_provider": "none"}) / ROUTE)
     routes = route["route"]["routes"][0]["routes"]
     assert {r["receiver"] for r in routes} == {"catalog-slack"}
     assert [r["name"] for r in route["receivers"]] == ["catalog-slack"]

@@ -40,6 +40,18 @@ BAD_ANSWERS: list[tuple[str, dict[str, Any], str, str]] = [
     ("slack-channel-no-hash", {"slack_channel": "payments-alerts"}, "slack_channel", "^#[a-z0-9]"),
     ("oncall-provider", {"oncall_provider": "victorops"}, "oncall_provider", "is not in"),
     (
+        "tier-1-pages-nobody",
+        {**TIER1, "oncall_provider": "none"},
+        "oncall_provider",
+        "tier 1 pages on fast burn, so it needs an on-call provider",
+    ),
+    (
+        "tier-2-pages-nobody",
+        {"tier": 2, "oncall_provider": "none"},
+        "oncall_provider",
+        "the rule is pagerduty or opsgenie for tiers 1 and 2",
+    ),
+    (
         "escalation-policy-space",
         {"oncall_escalation_policy": "on call"},
         "oncall_escalation_policy",
@@ -169,7 +181,7 @@ def test_escalation_policy_not_asked_without_oncall_provider(
     render: Render, minimal_answers: dict[str, Any]
 ) -> None:
     answers = {k: v for k, v in minimal_answers.items() if k != "oncall_escalation_policy"}
-    repo = render({**answers, "oncall_provider": "none"})
+    repo = render({**answers, "tier": 3, "oncall_provider": "none"})
     recorded = (repo / ".copier-answers.yml").read_text()
     assert "oncall_provider: none" in recorded
     assert "oncall_escalation_policy" not in recorded
