@@ -73,8 +73,11 @@ RDS_BACKUP_DAYS = {1: 35, 2: 14, 3: 7}
 RDS_MULTI_AZ = {1: True, 2: True, 3: False}
 RDS_DELETION_PROTECTION = {1: True, 2: True, 3: False}
 PAGES = {1: True, 2: True, 3: False}
-# Multi-window multi-burn-rate alerting: the fast page and the slowest ticket window.
+# Multi-window multi-burn-rate alerting: the fast page and the slowest ticket window, and
+# the highest error ratio an alert may wait for (includes/slo.jinja MAX_ERROR_RATIO): a
+# threshold above it, let alone above 1, pages for nothing short of a total outage or never.
 FAST_BURN, SLOW_BURN = 14.4, 1.0
+MAX_ERROR_RATIO = 0.5
 
 HOSTNAME_KEY = "kubernetes.io/hostname"
 ZONE_KEY = "topology.kubernetes.io/zone"
@@ -697,11 +700,22 @@ def check_slo(repo: Repo, f: Findings) -> None:
             continue
         thresholds = [t for r in alerts for t in _thresholds(r.expr)]
         for burn, label in ((FAST_BURN, "fast"), (SLOW_BURN, "slow")):
-            if not any(_close(t, burn * budget) for t in thresholds):
+            wanted_ratio = min(burn * budget, MAX_ERROR_RATIO)
+            if not any(_close(t, wanted_ratio) for t in thresholds):
                 f.bad(
                     alerts[0].file,
                     alerts[0].line,
-                    f"SLO {name}: no {label}-burn alert at {burn:g} x budget ({burn * budget:.6g})",
+                    f"SLO {name}: no {label}-burn alert at {burn:g} x budget, at most "
+                    f"{MAX_ERROR_RATIO:g} ({wanted_ratio:.6g})",
+                )
+        for rule in alerts:
+            unreachable = [t for t in _thresholds(rule.expr) if t >= 1]
+            if unreachable:
+                f.bad(
+                    rule.file,
+                    rule.line,
+                    f"SLO {name}: {rule.name} waits for an error ratio above "
+                    f"{max(unreachable):g}, which no ratio can reach: it never fires",
                 )
         severities = {r.labels.get("severity") for r in alerts}
         pages = [r for r in alerts if r.labels.get("severity") == "page"]
@@ -834,6 +848,9 @@ def check_deploy_strategy(repo: Repo, f: Findings) -> None:
                         f.bad(rel, line, "Rollout blueGreen: active or preview Service missing")
                     else:
                         f.ok(rel, line, f"Rollout {key} gated by {', '.join(sorted(used))}")
+                        _gates_can_fail(
+                            repo, [m for m in manifests if m.kind == "AnalysisTemplate"], used, f
+                        )
     line = repo.find_line(COMMON_SH, r"DEPLOY_STRATEGY=")
     common = repo.text(COMMON_SH)
     if common is None or line is None:
@@ -860,6 +877,28 @@ def check_deploy_strategy(repo: Repo, f: Findings) -> None:
         f.bad("README.md", None, f"the {strategy} release is not documented")
     else:
         f.ok(documented[0], documented[1], f"{strategy} release documented")
+
+
+def _gates_can_fail(repo: Repo, templates: list[Manifest], used: set[str], f: Findings) -> None:
+    """Every metric of the analysis the release uses fails above an error ratio below 1: a
+    gate whose failure needs more than every request failing never stops a release."""
+    for template in templates:
+        if template.name not in used:
+            continue
+        rel, line = repo.template_line(template.source, "failureCondition:")
+        for metric in dig(template.obj, "spec", "metrics") or []:
+            if not isinstance(metric, dict):
+                continue
+            limits = _thresholds(str(metric.get("failureCondition", "")))
+            if not limits:
+                f.bad(rel, line, f"{template.name}: metric {metric.get('name')} never fails")
+            elif min(limits) >= 1:
+                f.bad(
+                    rel,
+                    line,
+                    f"{template.name}: metric {metric.get('name')} fails only above an error "
+                    f"ratio of {min(limits):g}, which no ratio can reach",
+                )
 
 
 # --- 6. continuous integration --------------------------------------------------------

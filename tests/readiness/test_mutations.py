@@ -417,6 +417,29 @@ def test_tier_3_paging_fails_slo(example_copy: Breakable) -> None:
     names(result, "observability/prometheus/slo-rules.yaml:", "tickets only")
 
 
+def test_a_page_that_can_never_fire_fails_slo(example_copy: Breakable) -> None:
+    """14.4 x the 10% budget of a 90% objective: an error ratio no service can reach."""
+    repo = example_copy("catalog-api")
+    edit(
+        repo / "observability/prometheus/slo-rules.yaml",
+        'slo:sli_error:ratio_rate1h{service="catalog-api",slo="availability"} > 0.0144',
+        'slo:sli_error:ratio_rate1h{service="catalog-api",slo="availability"} > 1.44',
+    )
+    _, result = failing(repo, "slo")
+    names(result, "observability/prometheus/slo-rules.yaml:", "1.44", "it never fires")
+
+
+def test_a_release_gate_that_can_never_fail_fails_deploy_strategy(
+    example_copy: Breakable,
+) -> None:
+    repo = example_copy("payments-api")
+    template = repo / "helm/payments-api/templates/analysistemplate.yaml"
+    edit(template, 'failureCondition: "result[0] > 0.0072"', 'failureCondition: "result[0] > 1.44"')
+    _, result = failing(repo, "deploy-strategy")
+    names(result, "helm/payments-api/templates/analysistemplate.yaml:", "1.44", "no ratio")
+    others_pass(repo, "deploy-strategy")
+
+
 def test_latency_threshold_off_the_buckets_fails_sli(example_copy: Breakable) -> None:
     repo = example_copy("payments-api")
     edit(repo / "observability/slos.yaml", 'le=~\\"0\\\\\\\\.250*\\"', 'le=~\\"0\\\\\\\\.30*\\"')
