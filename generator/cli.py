@@ -16,7 +16,7 @@ from generator.fleet.plan import MAX_WAVE_SIZE
 from generator.fleet.plan import to_json as plan_json
 from generator.fleet.status import to_json as status_json
 from generator.fleet.status import to_table as status_table
-from generator.new import render
+from generator.new import parse_data, render
 from generator.readiness import CHECKS
 from generator.readiness import readiness as run_readiness
 from generator.readiness.formats import FORMATS, to_text
@@ -60,6 +60,13 @@ def cli() -> None:
     help="Git tag, branch or commit of the template to render (default: a local template as "
     "it is on disk, a remote one at its latest release).",
 )
+@click.option(
+    "--data",
+    "data",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="An answer over those of the ANSWERS file (repeatable), as `copier copy --data`.",
+)
 @click.option("--no-validate", is_flag=True, help="Render only; skip `paved validate`.")
 @click.option("--require-all", is_flag=True, help="Fail validation when a tool is missing.")
 def new(
@@ -67,12 +74,13 @@ def new(
     dest: Path,
     template: str | None,
     vcs_ref: str | None,
+    data: tuple[str, ...],
     no_validate: bool,
     require_all: bool,
 ) -> None:
     """Render a service repository into DEST from the ANSWERS file, then validate it."""
     _progress(f"rendering {dest} from {answers} ...")
-    render(answers, dest, template=template, vcs_ref=vcs_ref)
+    render(answers, dest, template=template, vcs_ref=vcs_ref, data=parse_data(data))
     _progress(f"rendered {dest}")
     if no_validate:
         return

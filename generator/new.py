@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,18 @@ from generator.errors import AnswersError, PavedError, TemplateNotFoundError
 _ANSWER_ERROR = re.compile(
     r"^(Validation error for question |Invalid choice for |Question \"|Invalid answer )"
 )
+
+
+def parse_data(pairs: Iterable[str]) -> dict[str, str]:
+    """``KEY=VALUE`` answers as `copier copy --data` takes them; the value is text until the
+    question's type reads it."""
+    data: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise AnswersError(f"--data {pair!r}: the rule is KEY=VALUE, such as tier=1")
+        data[key.strip()] = value
+    return data
 
 
 def default_template() -> Path:
@@ -39,8 +51,10 @@ def render(
     destination: Path,
     template: str | None = None,
     vcs_ref: str | None = None,
+    data: Mapping[str, str] | None = None,
 ) -> Path:
-    """Copy the template into ``destination`` with the answers of ``answers_file``.
+    """Copy the template into ``destination`` with the answers of ``answers_file``, and
+    ``data`` over them (text, read by each question's type as `copier copy --data` does).
 
     Answers are checked before anything is written; a refused answer raises
     :class:`AnswersError` and leaves ``destination`` untouched.
@@ -48,7 +62,7 @@ def render(
     source = template or str(default_template())
     if destination.exists() and any(destination.iterdir()):
         raise PavedError(f"{destination}: exists and is not empty; choose a new directory")
-    answers = load_answers(answers_file)
+    answers = {**load_answers(answers_file), **(data or {})}
     local_source = Path(source)
     if (local_source / "copier.yml").is_file():
         check_answers(answers, load_questions(local_source))

@@ -48,6 +48,55 @@ def test_new_refuses_bad_answer_cleanly(
     assert not destination.exists()
 
 
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ("tier=7", "Invalid choice for 'tier': 7 is not in [1, 2, 3]"),
+        ("container_port=abc", "'container_port': \"abc\" is not a whole number"),
+        ("oncall_provider=none", "tier 2 pages on fast burn, so it needs an on-call provider"),
+        ("tier", "--data 'tier': the rule is KEY=VALUE"),
+    ],
+)
+def test_new_refuses_a_bad_data_value_in_one_line(
+    template_dir: Path,
+    tmp_path: Path,
+    minimal_answers: dict[str, Any],
+    data: str,
+    expected: str,
+) -> None:
+    answers = _write_answers(tmp_path / "answers.yml", minimal_answers)
+    destination = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli,
+        ["new", str(answers), str(destination), "--template", str(template_dir), "--data", data],
+    )
+    assert result.exit_code == 2
+    # The progress line, then the error in one line: no traceback, nothing else.
+    progress, error = result.stderr.splitlines()
+    assert progress == f"rendering {destination} from {answers} ..."
+    assert error.startswith("paved: error:")
+    assert expected in error
+    assert not destination.exists()
+
+
+def test_new_data_overrides_the_answers_file(
+    template_dir: Path, tmp_path: Path, minimal_answers: dict[str, Any]
+) -> None:
+    answers = _write_answers(tmp_path / "answers.yml", minimal_answers)
+    destination = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "new", str(answers), str(destination), "--template", str(template_dir),
+            "--data", "tier=1", "--data", "container_port=9090", "--no-validate",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    recorded = YAML(typ="safe", pure=True).load(destination / ".copier-answers.yml")
+    assert (recorded["tier"], recorded["container_port"]) == (1, 9090)
+    assert recorded["dr_region"] == "eu-central-1"
+
+
 def test_new_refuses_missing_answers_file(template_dir: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(
         cli,
