@@ -14,6 +14,7 @@ toward the score only.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import Counter
@@ -21,7 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from generator.readiness import markdown
+from generator.readiness import markdown, protection
 from generator.readiness.ci import GITHUB_WORKFLOWS, GITLAB_CI, Job, Pipeline, pipeline
 from generator.readiness.model import Check, Findings, Registry
 from generator.readiness.repo import ChartUnavailableError, Repo, dig, item_line, key_line
@@ -1031,6 +1032,105 @@ def check_cd(repo: Repo, f: Findings) -> None:
             else:
                 _job_evidence(f, job, "release notes" + job.via(r"release[_-]notes"))
         previous = job
+    _prod_approvers(repo, f)
+    _protection_applied(repo, ci, f)
+
+
+def _prod_approvers(repo: Repo, f: Findings) -> None:
+    """ci/protect_environments.py gives prod the approvers of the ownership model, and the
+    lower environments none."""
+    a = repo.answers
+    script, model = protection.SCRIPT, a.ownership_model
+    wanted = protection.prod_approvers(a)
+    rule = protection.rule_text(a)
+    fix = (
+        f'Make APPROVERS["prod"] in {script} {json.dumps(wanted)}, as the {model} model has '
+        "it, and the lower environments []; change who approves through the answers "
+        "(`copier update --trust --defaults --data ownership_model=...`), which also rewrites "
+        "CODEOWNERS and the docs."
+    )
+    found = protection.read(repo)
+    if found is None:
+        f.bad(
+            script,
+            None,
+            "missing: nothing in the repository sets who approves prod",
+            f"Restore {script} (git history has it) and let "
+            f"{protection.APPLY_FILES.get(a.ci_provider, script)} apply it.",
+        )
+        return
+    for line, what in found.problems:
+        f.bad(script, line, what, fix)
+    if found.environments is not None and PROD not in found.environments:
+        f.bad(
+            script,
+            found.environments_line,
+            "ENVIRONMENTS leaves prod out: its approvers are never applied",
+            fix,
+        )
+    entry = found.approvers.get(PROD)
+    if entry is not None:
+        teams = list(dict.fromkeys(entry.teams))
+        if set(teams) != set(wanted):
+            f.bad(
+                script,
+                entry.line,
+                f"prod approvers {', '.join(teams) or 'nobody'}; the {model} model needs {rule}",
+                fix,
+            )
+        else:
+            f.ok(script, entry.line, f"prod approvers {' or '.join(teams)} ({model} model)")
+    elif found.approvers_line is not None and PROD not in found.named:
+        f.bad(
+            script,
+            found.approvers_line,
+            f"APPROVERS names no prod approvers; the {model} model needs {rule}",
+            fix,
+        )
+    for environment, lower in found.approvers.items():
+        if environment != PROD and lower.teams:
+            f.bad(
+                script,
+                lower.line,
+                f"{environment} approvers {', '.join(lower.teams)}: {environment} deploys on "
+                "merge, without an approval",
+                fix,
+            )
+
+
+def _protection_applied(repo: Repo, ci: Pipeline, f: Findings) -> None:
+    """A job applies ci/protect_environments.py whenever a push to main changes it: without
+    one, approvers edited in code never reach the git host."""
+    script = protection.SCRIPT
+    where = protection.APPLY_FILES.get(ci.provider, ci.files[0])
+    fix = (
+        f"Keep {where} running `python {script}` (not --dry-run) on every push to main that "
+        "changes the script and by hand, as `copier update` renders it; README.md, Deploys and "
+        "prod approvals, says which token it needs."
+    )
+    jobs = [j for j in ci.jobs if protection.applies(j)]
+    applying = [j for j in jobs if j.starts_on_main_change(script)]
+    if applying:
+        job = applying[0]
+        by_hand = ", and by hand" if job.manual else ""
+        _job_evidence(f, job, f"applies {script} when a push to main changes it{by_hand}")
+    elif jobs:
+        job = jobs[0]
+        f.bad(
+            job.file,
+            job.line,
+            f"{job.name}: runs {script}, but no push to main that changes it starts the job: "
+            "approvers edited in code never reach the git host",
+            fix,
+        )
+    else:
+        f.bad(
+            where,
+            None,
+            f"missing: no job applies {script} when it changes on main (looked in "
+            f"{', '.join(ci.files)})",
+            fix,
+        )
 
 
 def _deploy_file(ci: Pipeline) -> str:

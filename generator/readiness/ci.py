@@ -1,9 +1,10 @@
 """The CI definitions of a repository as one list of jobs, for GitHub Actions and GitLab CI.
 
 A job knows where it is defined, when it runs (on every change, i.e. a pull or merge
-request; on a push to main; by hand), the environment it deploys to, the jobs it needs, and
-what it runs: its own commands plus the repository scripts those commands call (``ci/*.sh``,
-``ci/*.py``), followed a few levels deep, because the scripts do the work.
+request; on a push to main, or only on one that changes given files; by hand), the
+environment it deploys to, the jobs it needs, and what it runs: its own commands plus the
+repository scripts those commands call (``ci/*.sh``, ``ci/*.py``), followed a few levels
+deep, because the scripts do the work.
 
 GitLab's pipeline is ``.gitlab-ci.yml`` plus the files its ``include: - local:`` entries
 name (wherever they are), resolved the way GitLab does: included files first, the including
@@ -53,6 +54,11 @@ class Job:
     # Environments a dispatched job may target (the options of its environment input).
     environment_options: tuple[str, ...] = ()
     needs: tuple[str, ...] = ()
+    # The pushes to main that start the job by itself, without a person: None when none
+    # does, () when every push does, else path patterns ("!" excludes, the last match
+    # decides) one of which a push must change. GitHub's paths-ignore is kept apart.
+    main_paths: tuple[str, ...] | None = None
+    main_paths_ignore: tuple[str, ...] = ()
     commands: str = ""
     scripts: tuple[str, ...] = ()
     # Own commands plus the text of every repository script they call.
@@ -68,6 +74,12 @@ class Job:
 
     def targets(self, environment: str) -> bool:
         return self.environment == environment or environment in self.environment_options
+
+    def starts_on_main_change(self, path: str) -> bool:
+        """Whether a push to main that changes (only) ``path`` starts the job by itself."""
+        if self.main_paths is None or _paths_match(self.main_paths_ignore, path):
+            return False
+        return not self.main_paths or _paths_match(self.main_paths, path)
 
     def via(self, pattern: str) -> str:
         """Which script runs ``pattern`` (for evidence): `` (via ci/x.sh)`` or ``""``."""
@@ -148,15 +160,39 @@ def _github_triggers(on: Any) -> dict[str, Any]:
     return {}
 
 
+def _glob(pattern: str, text: str) -> bool:
+    """A branch or path pattern of either host: ``**`` crosses folders, ``*`` and ``?`` do
+    not."""
+    regex = (
+        re.escape(pattern)
+        .replace(r"\*\*/", "(?:.*/)?")
+        .replace(r"\*\*", ".*")
+        .replace(r"\*", "[^/]*")
+        .replace(r"\?", "[^/]")
+    )
+    return re.fullmatch(regex, text) is not None
+
+
+def _patterns(value: Any) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    return tuple(str(item) for item in items)
+
+
+def _paths_match(patterns: tuple[str, ...], path: str) -> bool:
+    """GitHub's path filter: the last matching pattern decides, ``!`` excludes."""
+    matched = False
+    for pattern in patterns:
+        if pattern.startswith("!"):
+            matched = matched and not _glob(pattern[1:], path)
+        elif _glob(pattern, path):
+            matched = True
+    return matched
+
+
 def _branch_matches(patterns: Any, branch: str) -> bool:
     if patterns is None:
         return True
-    items = [patterns] if isinstance(patterns, str) else list(patterns or [])
-    for pattern in items:
-        regex = re.escape(str(pattern)).replace(r"\*\*", ".*").replace(r"\*", "[^/]*")
-        if re.fullmatch(regex, branch):
-            return True
-    return False
+    return any(_glob(pattern, branch) for pattern in _patterns(patterns))
 
 
 def github_pipeline(repo: Repo) -> Pipeline:
@@ -175,6 +211,8 @@ def github_pipeline(repo: Repo) -> Pipeline:
             on_change = True
         dispatch = triggers.get("workflow_dispatch")
         inputs = dig(dispatch, "inputs") if isinstance(dispatch, dict) else None
+        main_paths = _patterns(dig(push, "paths")) if on_main else None
+        main_paths_ignore = _patterns(dig(push, "paths-ignore")) if on_main else ()
         for name, body in (workflow.get("jobs") or {}).items():
             if not isinstance(body, dict):
                 continue
@@ -203,6 +241,8 @@ def github_pipeline(repo: Repo) -> Pipeline:
                 environment=str(environment) if environment is not None else None,
                 environment_options=options,
                 needs=tuple([needs] if isinstance(needs, str) else [str(n) for n in needs]),
+                main_paths=main_paths,
+                main_paths_ignore=main_paths_ignore,
                 commands=commands,
             )
             _expand(repo, job)
@@ -221,6 +261,19 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
         else:
             merged[key] = value
     return merged
+
+
+def _rule_changes(changes: Any, so_far: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """Add one automatic main rule's ``changes`` (a list, or ``{paths: [...]}``) to the
+    patterns found so far; a rule without ``changes`` runs on every push: ``()``."""
+    if so_far == ():
+        return ()
+    if isinstance(changes, dict):
+        changes = changes.get("paths")
+    patterns = _patterns(changes)
+    if not patterns:
+        return ()
+    return (*(so_far or ()), *patterns)
 
 
 def gitlab_pipeline(repo: Repo) -> Pipeline:
@@ -270,12 +323,14 @@ def gitlab_pipeline(repo: Repo) -> Pipeline:
         job_when = str(body.get("when", "on_success"))
         rules = body.get("rules")
         on_change = on_main = manual = False
+        main_paths: tuple[str, ...] | None = None
         if rules is None:
             only = body.get("only")
             only_items = [str(o) for o in (only if isinstance(only, list) else [])]
             on_change = only is None or "merge_requests" in only_items
             on_main = only is None or DEFAULT_BRANCH in only_items or "branches" in only_items
             manual = job_when == "manual"
+            main_paths = () if on_main and not manual else None
         else:
             for rule in rules if isinstance(rules, list) else []:
                 if not isinstance(rule, dict):
@@ -291,6 +346,8 @@ def gitlab_pipeline(repo: Repo) -> Pipeline:
                     condition,
                 ):
                     on_main = True
+                    if when != "manual":
+                        main_paths = _rule_changes(rule.get("changes"), main_paths)
                 manual = manual or when == "manual"
         environment = body.get("environment")
         if isinstance(environment, dict):
@@ -308,6 +365,7 @@ def gitlab_pipeline(repo: Repo) -> Pipeline:
                 str(n.get("job")) if isinstance(n, dict) else str(n)
                 for n in (needs if isinstance(needs, list) else [])
             ),
+            main_paths=main_paths,
             commands="\n".join(
                 _text(body.get(key)) for key in ("before_script", "script", "after_script")
             ),

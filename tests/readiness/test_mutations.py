@@ -384,6 +384,102 @@ def test_gitlab_prod_deploy_without_approval_fails_cd(example_copy: Breakable) -
     names(result, "ci/gitlab/deploy.yml:", "deploy:prod", "without an approval")
 
 
+# --- prod approvers: ci/protect_environments.py follows the model and is applied ---------
+
+PROTECT = "ci/protect_environments.py"
+
+
+def test_the_team_approving_prod_under_sre_only_fails_cd(example_copy: Breakable) -> None:
+    repo = example_copy("docs-portal")
+    edit(repo / PROTECT, '"prod": ["sre"]', '"prod": ["devex"]')
+    code, result = failing(repo, "cd")
+    assert code == 1
+    names(result, f"{PROTECT}:", "prod approvers devex", "the sre_only model needs sre only")
+    assert 'APPROVERS["prod"] in ci/protect_environments.py ["sre"]' in result["fix"]
+    others_pass(repo, "cd")
+
+
+def test_a_shared_service_without_sre_approving_fails_cd(example_copy: Breakable) -> None:
+    repo = example_copy("payments-api")
+    edit(repo / PROTECT, '"prod": ["payments", "sre"]', '"prod": ["payments"]')
+    code, result = failing(repo, "cd")
+    assert code == 1
+    names(result, f"{PROTECT}:", "prod approvers payments", "shared model needs payments or sre")
+
+
+def test_approvers_read_as_python_reads_them(example_copy: Breakable) -> None:
+    repo = example_copy("payments-api")
+    script = repo / PROTECT
+    text = script.read_text()
+    start = text.index("APPROVERS = {")
+    end = text.index("}\n", start) + 2
+    # Reordered, reformatted, commented: still the shared model's approvers.
+    script.write_text(
+        text[:start]
+        + "APPROVERS: dict[str, list[str]] = {\n    'dev': [], 'staging': [],\n"
+        + "    # SRE may approve too\n    'prod': ['sre', 'payments'],\n}\n"
+        + text[end:]
+    )
+    code, data = report(repo)
+    assert code == 0, check(data, "cd")
+    assert f"{PROTECT}:" in " ".join(check(data, "cd")["evidence"])
+
+
+def test_approvers_that_cannot_be_read_fail_cd(example_copy: Breakable) -> None:
+    repo = example_copy("catalog-api")
+    edit(repo / PROTECT, '"prod": ["catalog"],', '"prod": [ORG + "-admins"],')
+    _, result = failing(repo, "cd")
+    names(result, f"{PROTECT}:", "APPROVERS['prod'] is not a literal list")
+
+
+def test_a_lower_environment_waiting_for_approval_fails_cd(example_copy: Breakable) -> None:
+    repo = example_copy("catalog-api")
+    edit(repo / PROTECT, '"staging": [],', '"staging": ["catalog"],')
+    _, result = failing(repo, "cd")
+    names(result, f"{PROTECT}:", "staging approvers catalog", "deploys on merge")
+
+
+def test_deleting_the_protection_script_fails_cd(example_copy: Breakable) -> None:
+    repo = example_copy("catalog-api")
+    (repo / PROTECT).unlink()
+    code, result = failing(repo, "cd")
+    assert code == 1
+    names(result, PROTECT, "missing")
+    # The workflow still calls it, but nothing it could apply is left.
+    others_pass(repo, "cd")
+
+
+def test_removing_the_protection_workflow_fails_cd(example_copy: Breakable) -> None:
+    repo = example_copy("docs-portal")
+    (repo / ".github/workflows/protect-environments.yml").unlink()
+    code, result = failing(repo, "cd")
+    assert code == 1
+    names(result, ".github/workflows/protect-environments.yml", "missing", "no job applies")
+    others_pass(repo, "cd")
+
+
+def test_a_protection_workflow_that_only_dry_runs_fails_cd(example_copy: Breakable) -> None:
+    repo = example_copy("payments-api")
+    workflow = repo / ".github/workflows/protect-environments.yml"
+    edit(workflow, f"run: python {PROTECT}", f"run: python {PROTECT} --dry-run")
+    _, result = failing(repo, "cd")
+    names(result, ".github/workflows/protect-environments.yml", "no job applies")
+
+
+def test_a_gitlab_job_that_ignores_changes_of_the_script_fails_cd(
+    example_copy: Breakable,
+) -> None:
+    repo = example_copy("inventory-sync")
+    edit(repo / "ci/gitlab/protect-environments.yml", f'        - "{PROTECT}"\n', "")
+    _, result = failing(repo, "cd")
+    names(
+        result,
+        "ci/gitlab/protect-environments.yml:",
+        "protect:environments",
+        "no push to main that changes it starts the job",
+    )
+
+
 def test_prod_deploy_without_slo_gate_fails_cd(example_copy: Breakable) -> None:
     repo = example_copy("catalog-api")
     edit(
@@ -483,7 +579,7 @@ def test_gitlab_includes_are_found_wherever_they_live(example_copy: Breakable) -
     target.mkdir()
     for source in sorted((repo / "ci/gitlab").glob("*.yml")):
         shutil.move(source, target / source.name)
-    edit(repo / ".gitlab-ci.yml", "- local: ci/gitlab/", "- local: .gitlab/ci/", count=5)
+    edit(repo / ".gitlab-ci.yml", "- local: ci/gitlab/", "- local: .gitlab/ci/", count=-1)
     code, data = report(repo)
     assert code == 0
     assert data["score"] == 100

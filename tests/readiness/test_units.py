@@ -185,6 +185,63 @@ def test_gitlab_includes_are_resolved_from_the_pipeline_file(tmp_path: Path) -> 
     assert deploy.via(r"helm upgrade") == " (via ci/deploy.sh)"
 
 
+def test_jobs_know_which_pushes_to_main_start_them(tmp_path: Path) -> None:
+    (tmp_path / ".copier-answers.yml").write_text("service_name: api\nci_provider: github\n")
+    workflows = tmp_path / ".github/workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "apply.yml").write_text(
+        "on:\n  push:\n    branches: [main]\n    paths: ['ci/**', '!ci/*.md']\n"
+        "  workflow_dispatch:\njobs:\n  apply:\n    steps:\n      - run: ci/apply.sh\n"
+    )
+    (workflows / "docs.yml").write_text(
+        "on:\n  push:\n    branches: [main]\n    paths-ignore: ['**/*.py']\n"
+        "jobs:\n  docs:\n    steps:\n      - run: make docs\n"
+    )
+    (workflows / "pr.yml").write_text(
+        "on: [pull_request]\njobs:\n  test:\n    steps:\n      - run: make test\n"
+    )
+    ci = pipeline(Repo(tmp_path))
+    apply, docs, test = (ci.job(name) for name in ("apply", "docs", "test"))
+    assert apply is not None
+    assert docs is not None
+    assert test is not None
+    assert apply.main_paths == ("ci/**", "!ci/*.md")
+    assert apply.manual
+    assert apply.starts_on_main_change("ci/protect_environments.py")
+    assert apply.starts_on_main_change("ci/sub/x.sh")
+    assert not apply.starts_on_main_change("ci/README.md")
+    assert not apply.starts_on_main_change("src/app.py")
+    assert docs.starts_on_main_change("README.md")
+    assert not docs.starts_on_main_change("ci/protect_environments.py")
+    assert not test.starts_on_main_change("ci/protect_environments.py")
+
+
+def test_gitlab_rules_changes_decide_which_pushes_to_main_start_a_job(tmp_path: Path) -> None:
+    (tmp_path / ".copier-answers.yml").write_text("service_name: api\nci_provider: gitlab\n")
+    (tmp_path / ".gitlab-ci.yml").write_text(
+        "apply:\n  script: [ci/apply.sh]\n  rules:\n"
+        '    - if: $CI_COMMIT_BRANCH == "main"\n      changes: {paths: [ci/*.py]}\n'
+        '    - if: $CI_COMMIT_BRANCH == "main"\n      when: manual\n'
+        "by-hand:\n  script: [ci/apply.sh]\n  rules:\n"
+        '    - if: $CI_COMMIT_BRANCH == "main"\n      when: manual\n'
+        "always:\n  script: [ci/apply.sh]\n  rules:\n"
+        '    - if: $CI_COMMIT_BRANCH == "main"\n      changes: [docs/**]\n'
+        '    - if: $CI_COMMIT_BRANCH == "main" && $CI_PIPELINE_SOURCE == "push"\n'
+    )
+    ci = pipeline(Repo(tmp_path))
+    apply, by_hand, always = (ci.job(name) for name in ("apply", "by-hand", "always"))
+    assert apply is not None
+    assert by_hand is not None
+    assert always is not None
+    assert apply.main_paths == ("ci/*.py",)
+    assert apply.starts_on_main_change("ci/protect_environments.py")
+    assert not apply.starts_on_main_change("ci/gitlab/x.yml")
+    assert by_hand.main_paths is None
+    assert not by_hand.starts_on_main_change("ci/protect_environments.py")
+    assert always.main_paths == ()
+    assert always.starts_on_main_change("anything")
+
+
 def _result(check_id: str, status: Status, required: bool) -> Result:
     return Result(check_id, check_id, status, required, ("x.yaml:1 y",), "")
 

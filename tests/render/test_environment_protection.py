@@ -1,9 +1,11 @@
-"""ci/protect_environments.py against a fake GitHub / GitLab REST API on localhost."""
+"""ci/protect_environments.py against a fake GitHub / GitLab REST API on localhost, run by
+hand and as the generated workflow (GitHub) or job (GitLab) runs it."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import urllib.parse
@@ -13,7 +15,9 @@ from typing import Any, ClassVar
 
 import pytest
 
-from tests.conftest import JsonHandler, Render, serve_locally
+from generator.readiness import protection
+from generator.readiness.repo import Repo
+from tests.conftest import JsonHandler, Render, load_yaml, serve_locally
 
 TEAM_IDS = {"catalog": 11, "sre": 22, "platform": 33}
 
@@ -40,6 +44,8 @@ class _FakeHost(JsonHandler):
                 return self.reply(404, {"message": "Not Found"})
             return self.reply(200, {"id": TEAM_IDS[parts[-1]]})
         if method == "PUT" and path.startswith("/repos/acme/catalog-api/environments/"):
+            if self.headers.get("Authorization") == "Bearer gh-read-only":
+                return self.reply(403, {"message": "Resource not accessible by token"})
             state.setdefault("github", {})[parts[-1]] = self._body()
             return self.reply(200, {"name": parts[-1]})
         if method == "GET" and path.startswith("/groups/acme/"):
@@ -89,13 +95,14 @@ def host() -> Iterator[str]:
         yield url
 
 
-def _protect(repo: Path, host: str) -> subprocess.CompletedProcess[str]:
+def _protect(repo: Path, host: str, **tokens: str) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "GITHUB_API_URL": host,
         "CI_API_V4_URL": host,
         "GITHUB_TOKEN": "gh-test",
         "GITLAB_TOKEN": "gl-test",
+        **tokens,
     }
     return subprocess.run(
         [sys.executable, "ci/protect_environments.py"],
@@ -140,6 +147,13 @@ def test_github_environments_follow_the_ownership_model(
     again = _protect(repo, host)
     assert again.returncode == 0
     assert json.dumps(_FakeHost.state, sort_keys=True) == first, "a second run changes nothing"
+    # `paved readiness` reads the same approvers from the script and wants the same ones.
+    readiness = Repo(repo)
+    found = protection.read(readiness)
+    assert found is not None
+    assert found.problems == []
+    assert list(found.approvers["prod"].teams) == PROD_APPROVERS[model]
+    assert protection.prod_approvers(readiness.answers) == PROD_APPROVERS[model]
 
 
 @pytest.mark.parametrize("model", ["shared", "sre_only"])
@@ -191,3 +205,132 @@ def test_protection_needs_a_token_and_reports_api_errors(
     assert failed.returncode == 1
     assert "error: 404 Not Found" in failed.stderr
     assert "/orgs/acme/teams/unknown-team" in failed.stderr
+
+
+def test_a_token_without_administration_is_told_what_it_needs(
+    render: Render, minimal_answers: dict[str, Any], host: str
+) -> None:
+    repo = render(minimal_answers)
+    done = _protect(repo, host, GITHUB_TOKEN="gh-read-only")
+    assert done.returncode == 1
+    assert "error: 403" in done.stderr
+    assert "Administration: read and write" in done.stderr
+    assert _FakeHost.state.get("github") is None
+
+
+# --- the generated workflow and job apply the script ----------------------------------
+
+TOKEN_SECRET = "PROTECT_ENVIRONMENTS_TOKEN"
+_SECRET = re.compile(r"\$\{\{\s*secrets\.(\w+)\s*\}\}")
+
+
+def _runner_env(**variables: str) -> dict[str, str]:
+    """A CI runner's environment: no token of this machine leaks in; `python` is the one
+    setup-python (GitHub) or the job's Python image (GitLab) provides."""
+    return {
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "HOME": os.environ.get("HOME", "/tmp"),
+        **variables,
+    }
+
+
+def _shell(
+    repo: Path, script: str, env: dict[str, str], *shell: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*shell, "-c", script], cwd=repo, env=env, capture_output=True, text=True, check=False
+    )
+
+
+def _github_secret(value: Any, secrets: dict[str, str]) -> str:
+    """A step's env value with ``${{ secrets.NAME }}`` resolved as Actions does (a secret that
+    is not set is empty); any other expression is not expected here."""
+    text = str(value)
+    assert "${{" not in _SECRET.sub("", text), f"unexpected expression in {text!r}"
+    return _SECRET.sub(lambda m: secrets.get(m.group(1), ""), text)
+
+
+def _run_github_workflow(
+    repo: Path, host: str, secrets: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """The shell steps of protect-environments.yml, in order, as the runner runs them
+    (`bash -e`, GITHUB_API_URL set by the runner); stops at the first failing step."""
+    workflow = load_yaml(repo / protection.APPLY_FILES["github"])
+    (job,) = workflow["jobs"].values()
+    done: subprocess.CompletedProcess[str] | None = None
+    for step in job["steps"]:
+        if "run" not in step:
+            continue
+        env = _runner_env(GITHUB_API_URL=host, GITHUB_ACTIONS="true")
+        env.update({k: _github_secret(v, secrets) for k, v in (step.get("env") or {}).items()})
+        done = _shell(repo, step["run"], env, "bash", "-e")
+        if done.returncode:
+            break
+    assert done is not None, "the workflow runs no shell step"
+    return done
+
+
+def _run_gitlab_job(
+    repo: Path, host: str, variables: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """The script of protect:environments in one shell, as the runner runs it, with the
+    project's CI/CD variables and the predefined CI_API_V4_URL."""
+    jobs = load_yaml(repo / protection.APPLY_FILES["gitlab"])
+    job = jobs["protect:environments"]
+    env = _runner_env(CI_API_V4_URL=host, GITLAB_CI="true", **variables)
+    env.update({k: str(v) for k, v in (job.get("variables") or {}).items()})
+    return _shell(repo, "\n".join(job["script"]), env, "sh", "-e")
+
+
+@pytest.mark.parametrize("model", ["platform", "sre_only"])
+def test_the_github_workflow_applies_the_approvers(
+    render: Render, minimal_answers: dict[str, Any], host: str, model: str
+) -> None:
+    repo = render({**minimal_answers, "ownership_model": model})
+    done = _run_github_workflow(repo, host, {TOKEN_SECRET: "gh-secret"})
+    assert done.returncode == 0, done.stderr
+    assert f"prod: approvers {', '.join(PROD_APPROVERS[model])}" in done.stdout
+    envs = _FakeHost.state["github"]
+    assert sorted(envs) == ["dev", "prod", "staging"]
+    assert [r["id"] for r in envs["prod"]["reviewers"]] == [
+        TEAM_IDS[t] for t in PROD_APPROVERS[model]
+    ]
+    # The secret, not the workflow's own GITHUB_TOKEN, reaches the API.
+    assert set(_FakeHost.auth) == {"Bearer gh-secret"}
+
+
+def test_the_github_workflow_without_its_secret_fails_naming_it(
+    render: Render, minimal_answers: dict[str, Any], host: str
+) -> None:
+    repo = render(minimal_answers)
+    done = _run_github_workflow(repo, host, {})
+    assert done.returncode != 0
+    assert TOKEN_SECRET in done.stderr
+    assert _FakeHost.auth == []
+
+
+@pytest.mark.parametrize("model", ["dev_only", "shared"])
+def test_the_gitlab_job_applies_the_approvers(
+    render: Render, minimal_answers: dict[str, Any], host: str, model: str
+) -> None:
+    repo = render({**minimal_answers, "ownership_model": model, "ci_provider": "gitlab"})
+    done = _run_gitlab_job(repo, host, {TOKEN_SECRET: "gl-secret"})
+    assert done.returncode == 0, done.stderr
+    gitlab = _FakeHost.state["gitlab"]
+    assert sorted(gitlab["protected"]) == ["prod", "staging"]
+    rules = gitlab["protected"]["prod"]["approval_rules"]
+    assert [r["group_id"] for r in rules] == [TEAM_IDS[t] for t in PROD_APPROVERS[model]]
+    assert set(_FakeHost.auth) == {"gl-secret"}
+    again = _run_gitlab_job(repo, host, {TOKEN_SECRET: "gl-secret"})
+    assert again.returncode == 0, again.stderr
+    assert _FakeHost.state["gitlab"] == gitlab
+
+
+def test_the_gitlab_job_without_its_variable_fails_naming_it(
+    render: Render, minimal_answers: dict[str, Any], host: str
+) -> None:
+    repo = render({**minimal_answers, "ci_provider": "gitlab"})
+    done = _run_gitlab_job(repo, host, {})
+    assert done.returncode == 2
+    assert f"CI/CD variable {TOKEN_SECRET}" in done.stderr
+    assert _FakeHost.auth == []

@@ -154,3 +154,67 @@ def test_the_suite_runs_the_checkov_release_the_pipelines_pin(
     for repo in rendered_examples.values():
         pins = {m for f in _ci_files(repo) for m in re.findall(r"checkov==([\w.]+)", f.read_text())}
         assert pins == {suite.group(1)}, repo.name
+
+
+# --- environment protection: applied when the script changes on main -----------------
+
+PROTECT_SCRIPT = "ci/protect_environments.py"
+
+
+def test_github_applies_environment_protection_when_the_script_changes_on_main(
+    render: Render, minimal_answers: dict[str, Any]
+) -> None:
+    workflows = _github(render, minimal_answers)
+    workflow = workflows["protect-environments.yml"]
+    trigger = workflow.get("on") or workflow.get(True)
+    assert set(trigger) == {"push", "workflow_dispatch"}
+    assert trigger["push"]["branches"] == ["main"]
+    assert trigger["push"]["paths"] == [
+        PROTECT_SCRIPT,
+        ".github/workflows/protect-environments.yml",
+    ]
+    assert workflow["permissions"] == {"contents": "read"}
+    assert workflow["concurrency"]["cancel-in-progress"] is False
+    (job,) = workflow["jobs"].values()
+    assert "environment" not in job, "applying the rules is no deploy"
+    applying = [s for s in job["steps"] if PROTECT_SCRIPT in str(s.get("run", ""))]
+    assert [s["run"] for s in applying] == [f"python {PROTECT_SCRIPT}"]
+    assert applying[0]["env"] == {"GITHUB_TOKEN": "${{ secrets.PROTECT_ENVIRONMENTS_TOKEN }}"}
+    # The Python setup of the other jobs, the same pins.
+    setups = [
+        step
+        for other in workflows["pr.yml"]["jobs"].values()
+        for step in other["steps"]
+        if "setup-python" in str(step.get("uses", ""))
+    ]
+    assert setups
+    assert [s for s in job["steps"] if "setup-python" in str(s.get("uses", ""))] == setups[:1]
+    pr_checkout = workflows["pr.yml"]["jobs"]["checkov"]["steps"][0]
+    assert job["steps"][0] == pr_checkout
+
+
+def test_gitlab_applies_environment_protection_when_the_script_changes_on_main(
+    render: Render, minimal_answers: dict[str, Any]
+) -> None:
+    repo = render({**minimal_answers, "ci_provider": "gitlab"})
+    main = load_yaml(repo / ".gitlab-ci.yml")
+    assert {"local": "ci/gitlab/protect-environments.yml"} in main["include"]
+    jobs: dict[str, Any] = {}
+    for path in gitlab_files(repo):
+        jobs.update({k: v for k, v in load_yaml(path).items() if isinstance(v, dict)})
+    job = jobs["protect:environments"]
+    assert job["stage"] in main["stages"]
+    assert job["needs"] == []
+    automatic, by_hand = job["rules"]
+    assert automatic["if"] == '$CI_COMMIT_BRANCH == "main" && $CI_PIPELINE_SOURCE == "push"'
+    assert automatic["changes"] == [PROTECT_SCRIPT, "ci/gitlab/protect-environments.yml"]
+    assert "when" not in automatic
+    assert by_hand == {"if": '$CI_COMMIT_BRANCH == "main"', "when": "manual", "allow_failure": True}
+    # main's push and "Run pipeline" (web) pipelines exist for the rules to apply in.
+    assert any('$CI_COMMIT_BRANCH == "main"' in r["if"] for r in main["workflow"]["rules"])
+    assert job["image"] == jobs["chart:check"]["image"]
+    assert job["interruptible"] is False
+    assert job["resource_group"] == "protect-environments"
+    assert [line for line in job["script"] if PROTECT_SCRIPT in line] == [
+        f'GITLAB_TOKEN="${{PROTECT_ENVIRONMENTS_TOKEN:-}}" python {PROTECT_SCRIPT}'
+    ]
