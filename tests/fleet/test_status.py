@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from generator import __version__
 from generator.fleet import readiness_score
 from tests.fleet.builders import BROKEN, LATEST, UNRELEASED, described
 from tests.fleet.conftest import Fleet, ReleasedTemplate, StatusRun, fake_readiness, run_fleet
@@ -38,12 +39,17 @@ def _expected(
             "behind": BEHIND[member.original.release],
             "drift": list(member.drift),
             "readiness": fake_readiness(member.path),
+            # The installed toolkit scored every row, and it is the one of none of the
+            # test template's releases.
+            "toolkit": __version__,
+            "toolkit_differs": True,
             "error": None,
         }
         if member.broken == "unreadable-answers":
             row = dict.fromkeys(row) | {"path": str(member.path)}
         elif member.broken is not None:
             row |= {"behind": None, "drift": None, "readiness": None}
+            row |= {"toolkit": None, "toolkit_differs": None}
             row["version"] = "v9.9.9" if member.broken == "unknown-release" else "v1.0.0-2-gdeadbee"
         rows[str(member.path)] = row
     return rows
@@ -127,6 +133,7 @@ def test_table_is_aligned_and_lists_errors(cold_status: StatusRun, fleet: Fleet)
         "BEHIND",
         "DRIFT",
         "READINESS",
+        "TOOLKIT",
     ]
     starts = [header.index(title) for title in header.split()]
     table = lines[1:51]
@@ -135,8 +142,11 @@ def test_table_is_aligned_and_lists_errors(cold_status: StatusRun, fleet: Fleet)
             assert line[start - 2 : start] == "  ", line
             assert line[start] != " ", line
     drifted = next(line for line in table if "catalog-api-04" in line)
-    assert drifted.split()[-2:] == ["1", str(len("catalog-api-04"))]
+    assert drifted.split()[-3:] == ["1", str(len("catalog-api-04")), f"{__version__}*"]
     assert lines[51].startswith("50 repositories, ")
+    assert (
+        "47 scored by a toolkit other than their template release's (*: their own CI" in lines[51]
+    )
     assert "3 with errors" in lines[51]
     assert [line.split(":")[0].strip() for line in lines[52:]] == sorted(
         str(fleet.root / "broken" / kind) for kind in BROKEN
