@@ -40,12 +40,15 @@ from generator.fleet.drift import RenderKey, cache_root, cached_render, drift, e
 from generator.fleet.repos import ANSWERS_FILE, ServiceRepo, find_repos, read_repo
 from generator.fleet.versions import (
     behind,
+    is_remote,
     latest_release,
     list_tags,
     parse_release,
     parse_version,
+    recorded_commit,
     resolve_source,
 )
+from generator.template_source import TemplateRepo
 
 Progress = Callable[[str], None]
 
@@ -175,6 +178,12 @@ def _read(path: Path, template: str | None) -> _Item:
         status.template = resolve_source(template, Path.cwd())
     elif repo.source is not None:
         status.template = resolve_source(repo.source, item.absolute)
+        if status.template == str(item.absolute):
+            status.fail(
+                f"{ANSWERS_FILE} has _src_path {repo.source!r}, which is this repository: the "
+                "template was given as a path relative to where it was rendered; pass --template"
+            )
+            return item
     else:
         status.fail(f"{ANSWERS_FILE} has no _src_path: pass --template")
         return item
@@ -207,6 +216,7 @@ def _add_versions(items: list[_Item], workers: int, progress: Progress) -> None:
                 continue
             tags[source] = found
             progress(f"template {source}: latest release {latest_release(found) or '(none)'}")
+    present: dict[tuple[str, str], bool] = {}
     for item in items:
         status = item.status
         if status.error is not None or status.template is None or status.version is None:
@@ -216,6 +226,19 @@ def _add_versions(items: list[_Item], workers: int, progress: Progress) -> None:
             status.fail(str(known))
             continue
         status.latest = latest_release(known)
+        commit = recorded_commit(status.version)
+        if commit is not None and not is_remote(status.template):
+            # A local template rendered with uncommitted changes records a commit Copier made
+            # in a scratch clone: no render, update or toolkit install can find it.
+            where = (status.template, commit)
+            if where not in present:
+                present[where] = TemplateRepo(Path(status.template)).resolve(commit) is not None
+            if not present[where]:
+                status.fail(
+                    f"commit {commit} is not in the template {status.template}: "
+                    "rendered from uncommitted changes?"
+                )
+                continue
         version = parse_version(status.version)
         if version is None:
             continue  # a bare commit: renders, but is no release to compare
