@@ -218,5 +218,25 @@ def test_a_recorded_source_that_is_gone_is_an_error_row(
     stdout, _ = run_fleet(fleet, "status", "--format", "json", str(repo))
     (row,) = json.loads(stdout)
     assert row["template"] == "/nowhere/template"
-    assert row["error"].startswith("cannot list the tags of the template /nowhere/template")
+    assert row["error"] == (
+        "cannot list the tags of the template /nowhere/template: "
+        "'/nowhere/template' does not appear to be a git repository"
+    )
     assert (row["behind"], row["drift"], row["readiness"]) == (None, None, None)
+
+
+def test_a_source_recorded_relative_to_where_it_was_rendered_is_named(
+    fleet: Fleet, released_template: ReleasedTemplate, tmp_path: Path
+) -> None:
+    # `paved new --template .` used to record `_src_path: .`, which copier update and the
+    # fleet read from the repository: the repository itself.
+    member = next(m for m in fleet.members if not m.broken)
+    repo = shutil.copytree(member.path, tmp_path / "repo")
+    answers = repo / ".copier-answers.yml"
+    answers.write_text(answers.read_text().replace(str(released_template.path), "."))
+    stdout, _ = run_fleet(fleet, "status", "--format", "json", str(repo))
+    (row,) = json.loads(stdout)
+    assert row["error"] == (
+        ".copier-answers.yml has _src_path '.', which is this repository: the template was "
+        "given as a path relative to where it was rendered; pass --template"
+    )
