@@ -206,17 +206,23 @@ def test_template_option_replaces_the_recorded_source(
     )
 
 
-def test_a_recorded_source_that_is_gone_is_an_error_row(
-    fleet: Fleet, released_template: ReleasedTemplate, tmp_path: Path
-) -> None:
+def _row_with_source(
+    fleet: Fleet, released_template: ReleasedTemplate, tmp_path: Path, source: str
+) -> dict[str, Any]:
+    """The fleet's row for a copy of a healthy member whose _src_path is ``source``."""
     member = next(m for m in fleet.members if not m.broken)
     repo = shutil.copytree(member.path, tmp_path / "repo")
     answers = repo / ".copier-answers.yml"
-    answers.write_text(
-        answers.read_text().replace(str(released_template.path), "/nowhere/template")
-    )
+    answers.write_text(answers.read_text().replace(str(released_template.path), source))
     stdout, _ = run_fleet(fleet, "status", "--format", "json", str(repo))
     (row,) = json.loads(stdout)
+    return dict(row)
+
+
+def test_a_recorded_source_that_is_gone_is_an_error_row(
+    fleet: Fleet, released_template: ReleasedTemplate, tmp_path: Path
+) -> None:
+    row = _row_with_source(fleet, released_template, tmp_path, "/nowhere/template")
     assert row["template"] == "/nowhere/template"
     assert row["error"] == (
         "cannot list the tags of the template /nowhere/template: "
@@ -230,12 +236,7 @@ def test_a_source_recorded_relative_to_where_it_was_rendered_is_named(
 ) -> None:
     # `paved new --template .` used to record `_src_path: .`, which copier update and the
     # fleet read from the repository: the repository itself.
-    member = next(m for m in fleet.members if not m.broken)
-    repo = shutil.copytree(member.path, tmp_path / "repo")
-    answers = repo / ".copier-answers.yml"
-    answers.write_text(answers.read_text().replace(str(released_template.path), "."))
-    stdout, _ = run_fleet(fleet, "status", "--format", "json", str(repo))
-    (row,) = json.loads(stdout)
+    row = _row_with_source(fleet, released_template, tmp_path, ".")
     assert row["error"] == (
         ".copier-answers.yml has _src_path '.', which is this repository: the template was "
         "given as a path relative to where it was rendered; pass --template"
