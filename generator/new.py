@@ -59,10 +59,10 @@ def render(
     if (local_source / "copier.yml").is_file():
         check_answers(answers, load_questions(local_source))
     ref = vcs_ref or _working_tree_ref(source)
-    unfindable = _unfindable_version(source, ref)
     copy_template(source, destination, answers, ref)
+    unfindable = _unfindable_version(source, ref, _recorded(destination, "_commit"))
     if unfindable is not None:
-        warn(unfindable.format(commit=_recorded(destination, "_commit")))
+        warn(unfindable)
     return destination
 
 
@@ -73,9 +73,9 @@ def local_path(source: str) -> str:
     return str(path.resolve()) if path.is_dir() else source
 
 
-def _unfindable_version(source: str, ref: str | None) -> str | None:
-    """Why the ``_commit`` a render of local ``source`` at ``ref`` records will not be found
-    in the template (a message with ``{commit}`` to fill in), or None when it will be."""
+def _unfindable_version(source: str, ref: str | None, commit: str) -> str | None:
+    """Why the ``commit`` that a render of local ``source`` at ``ref`` recorded will not be
+    found in the template, or None when it will be."""
     path = Path(source)
     if not path.is_dir():
         return None
@@ -85,11 +85,13 @@ def _unfindable_version(source: str, ref: str | None) -> str | None:
             "template version (_commit), so `copier update` and `paved fleet status` cannot "
             "use it; render from a git checkout of the template for a repository to keep"
         )
-    if ref != "HEAD" or not git.status(path):
+    changes = git.status(path) if ref == "HEAD" else []
+    if not changes:
         return None
     return (
-        f"the template {source} has uncommitted changes: rendered as they are on disk, and "
-        "the recorded template version (_commit: {commit}) is a commit Copier made in a "
+        f"the template {source} has {len(changes)} uncommitted change(s) (first: "
+        f"{changes[0][1]}): rendered as they are on disk, and "
+        f"the recorded template version (_commit: {commit}) is a commit Copier made in a "
         "scratch copy, which is not in the template, so `copier update` and `paved fleet "
         "status` cannot use it; commit the changes and render again for a repository to keep"
     )

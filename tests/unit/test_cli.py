@@ -252,7 +252,10 @@ def test_uncommitted_template_changes_are_rendered_and_said_to_be_unfindable(
     with pytest.raises(subprocess.CalledProcessError):
         git(git_template, "cat-file", "-e", f"{sha}^{{commit}}")
     (warning,) = [line for line in result.stderr.splitlines() if "warning" in line]
-    assert warning.startswith(f"paved: warning: the template {git_template} has uncommitted")
+    assert warning.startswith(
+        f"paved: warning: the template {git_template} has 1 uncommitted change(s) "
+        "(first: templates/README.md.jinja): rendered as they are on disk"
+    )
     assert f"(_commit: {commit})" in warning
     row = _fleet_row(tmp_path / "service", tmp_path / "cache")
     assert row["error"] == (
