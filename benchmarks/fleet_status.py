@@ -5,7 +5,10 @@ The fleet: the template tagged v1.0.0 ... v2.1.1, the example answers files rend
 seven (answers, version) pairs and copied to COUNT repositories, some edited (drift), some
 with team files, three broken.
 
-    python benchmarks/fleet_status.py [--count N] [--jobs N]
+    python benchmarks/fleet_status.py [--count N] [--jobs N] [--fleet DIR]
+
+With ``--fleet DIR`` the fleet is built in DIR (or reused, when DIR holds one already) and
+kept, so that `paved fleet status DIR/fleet` can be run on it by hand afterwards.
 """
 
 from __future__ import annotations
@@ -44,10 +47,24 @@ def main() -> None:
     )
     parser.add_argument("--count", type=int, default=50, help="repositories (default 50)")
     parser.add_argument("--jobs", type=int, default=None, help="workers (default: CPUs)")
+    parser.add_argument(
+        "--fleet", type=Path, default=None, help="build the fleet here and keep it (reused)"
+    )
     args = parser.parse_args()
 
+    if args.fleet is not None:
+        run(args.fleet.resolve(), args.count, args.jobs)
+        return
     with tempfile.TemporaryDirectory(prefix="paved-bench-fleet-") as scratch:
-        work = Path(scratch)
+        run(Path(scratch), args.count, args.jobs)
+
+
+def run(work: Path, count: int, jobs: int | None) -> None:
+    """Build the fleet under ``work`` (unless it is there), then time three runs over it."""
+    root = work / "fleet"
+    if root.is_dir():
+        print(f"reusing the fleet in {root}")
+    else:
         answers = {
             path.stem: YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
             for path in sorted((ROOT / "examples" / "answers").glob("*.yml"))
@@ -55,29 +72,28 @@ def main() -> None:
         started = time.perf_counter()
         template = work / "template"
         refs = template_repo(_template_snapshot(work / "snapshot"), template)
-        root, members = build_fleet(template, refs, answers, work, count=args.count)
+        root, members = build_fleet(template, refs, answers, work, count=count)
         print(f"built a fleet of {len(members)} in {time.perf_counter() - started:.1f}s")
-        cache = work / "cache"
-        # The third run shows what readiness (which reads and renders every repository)
-        # adds to versions and drift.
-        runs = [
-            ("cold cache", True),
-            ("warm cache", True),
-            ("warm cache, no readiness", False),
-        ]
-        for label, with_readiness in runs:
-            started = time.perf_counter()
-            statuses = fleet_status(
-                [root], jobs=args.jobs, cache=cache, with_readiness=with_readiness
-            )
-            elapsed = time.perf_counter() - started
-            broken = sum(1 for status in statuses if status.error)
-            drifting = sum(1 for status in statuses if status.drift)
-            print(
-                f"fleet status, {label}: {elapsed:5.1f}s for {len(statuses)} repositories "
-                f"({drifting} drifting, {broken} broken)",
-                flush=True,
-            )
+    cache = work / "cache"
+    shutil.rmtree(cache, ignore_errors=True)
+    # The third run shows what readiness (which reads and renders every repository) adds to
+    # versions and drift.
+    runs = [
+        ("cold cache", True),
+        ("warm cache", True),
+        ("warm cache, no readiness", False),
+    ]
+    for label, with_readiness in runs:
+        started = time.perf_counter()
+        statuses = fleet_status([root], jobs=jobs, cache=cache, with_readiness=with_readiness)
+        elapsed = time.perf_counter() - started
+        broken = sum(1 for status in statuses if status.error)
+        drifting = sum(1 for status in statuses if status.drift)
+        print(
+            f"fleet status, {label}: {elapsed:5.1f}s for {len(statuses)} repositories "
+            f"({drifting} drifting, {broken} broken)",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -28,6 +28,10 @@ def _progress(message: str) -> None:
     click.echo(message, err=True)
 
 
+def _warn(message: str) -> None:
+    click.echo(f"paved: warning: {message}", err=True)
+
+
 def _split(values: tuple[str, ...]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
@@ -80,7 +84,7 @@ def new(
 ) -> None:
     """Render a service repository into DEST from the ANSWERS file, then validate it."""
     _progress(f"rendering {dest} from {answers} ...")
-    render(answers, dest, template=template, vcs_ref=vcs_ref, data=parse_data(data))
+    render(answers, dest, template=template, vcs_ref=vcs_ref, data=parse_data(data), warn=_warn)
     _progress(f"rendered {dest}")
     if no_validate:
         return

@@ -35,10 +35,22 @@ def git(cwd: Path, *args: str, timeout: float = 300) -> str:
     except FileNotFoundError as error:
         raise GitError("git is not installed (not found on PATH)") from error
     if process.returncode != 0:
-        lines = [line for line in process.stderr.strip().splitlines() if line.strip()]
-        reason = lines[-1] if lines else f"exit code {process.returncode}"
-        raise GitError(f"git {args[0]}: {reason}")
+        raise GitError(f"git {args[0]}: {_reason(process.stderr, process.returncode)}")
     return process.stdout
+
+
+def _reason(stderr: str, returncode: int) -> str:
+    """Git's own words for a failure: its first ``fatal:`` or ``error:`` line, else its last.
+
+    Git often follows the reason with advice (``Please make sure you have the correct
+    access rights / and the repository exists.``), whose last line alone says nothing.
+    """
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    for line in lines:
+        for prefix in ("fatal: ", "error: "):
+            if line.startswith(prefix):
+                return line.removeprefix(prefix)
+    return lines[-1] if lines else f"exit code {returncode}"
 
 
 def toplevel(path: Path) -> Path | None:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import copier
 from copier.errors import CopierError, DirtyLocalWarning
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 
+from generator import git
 from generator.answers import check_answers, load_answers, load_questions
 from generator.errors import AnswersError, PavedError, TemplateNotFoundError
 
@@ -52,22 +55,72 @@ def render(
     template: str | None = None,
     vcs_ref: str | None = None,
     data: Mapping[str, str] | None = None,
+    warn: Callable[[str], None] = lambda _: None,
 ) -> Path:
     """Copy the template into ``destination`` with the answers of ``answers_file``, and
     ``data`` over them (text, read by each question's type as `copier copy --data` does).
 
     Answers are checked before anything is written; a refused answer raises
-    :class:`AnswersError` and leaves ``destination`` untouched.
+    :class:`AnswersError` and leaves ``destination`` untouched. A local template is
+    recorded by its absolute path, so that `copier update` and `paved fleet status` find it
+    from the repository; ``warn`` hears when the recorded version cannot be found in it.
     """
-    source = template or str(default_template())
+    source = local_path(template or str(default_template()))
     if destination.exists() and any(destination.iterdir()):
         raise PavedError(f"{destination}: exists and is not empty; choose a new directory")
     answers = {**load_answers(answers_file), **(data or {})}
     local_source = Path(source)
     if (local_source / "copier.yml").is_file():
         check_answers(answers, load_questions(local_source))
-    copy_template(source, destination, answers, vcs_ref or _working_tree_ref(source))
+    ref = vcs_ref or _working_tree_ref(source)
+    copy_template(source, destination, answers, ref)
+    unfindable = _unfindable_version(source, ref, _recorded(destination, "_commit"))
+    if unfindable is not None:
+        warn(unfindable)
     return destination
+
+
+def local_path(source: str) -> str:
+    """``source`` as Copier should record it: a local template by its absolute path (a
+    relative one would be read from the generated repository later), a URL as it is."""
+    path = Path(source).expanduser()
+    return str(path.resolve()) if path.is_dir() else source
+
+
+def _unfindable_version(source: str, ref: str | None, commit: str) -> str | None:
+    """Why the ``commit`` that a render of local ``source`` at ``ref`` recorded will not be
+    found in the template, or None when it will be."""
+    path = Path(source)
+    if not path.is_dir():
+        return None
+    if git.toplevel(path) is None:
+        return (
+            f"the template {source} is not a git repository: the new repository records no "
+            "template version (_commit), so `copier update` and `paved fleet status` cannot "
+            "use it; render from a git checkout of the template for a repository to keep"
+        )
+    changes = git.status(path) if ref == "HEAD" else []
+    if not changes:
+        return None
+    return (
+        f"the template {source} has {len(changes)} uncommitted change(s) (first: "
+        f"{changes[0][1]}): rendered as they are on disk, and "
+        f"the recorded template version (_commit: {commit}) is a commit Copier made in a "
+        "scratch copy, which is not in the template, so `copier update` and `paved fleet "
+        "status` cannot use it; commit the changes and render again for a repository to keep"
+    )
+
+
+def _recorded(destination: Path, key: str) -> str:
+    """A value of the new repository's answers file, as text (``-`` when it is not there)."""
+    try:
+        answers = YAML(typ="safe", pure=True).load(
+            (destination / ".copier-answers.yml").read_text(encoding="utf-8")
+        )
+    except (OSError, YAMLError):
+        return "-"
+    value = answers.get(key) if isinstance(answers, dict) else None
+    return "-" if value is None else str(value)
 
 
 def _working_tree_ref(source: str) -> str | None:

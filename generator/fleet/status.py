@@ -6,10 +6,19 @@ its drift from a pristine render, and its readiness score. A repository that can
 assessed (unreadable answers, a version its template does not have, ...) is a row with an
 ``error``, never the end of the run.
 
-Work is spread over ``jobs`` workers: tags are listed once per template source, pristine
-renders happen once per render key in a pool of processes (Copier changes the working
-directory, so it must not share a process with other threads), and the comparisons run in
-threads as soon as their render is there.
+Work is spread over ``jobs`` workers: tags are listed once per template source; pristine
+renders (once per render key) and readiness checks (once per repository) run in one pool
+of processes, and the comparisons with a render run in threads as soon as it is there.
+Renders need processes because Copier changes the working directory; readiness, because
+it is CPU-bound Python that threads would only take turns at, and because a process runs
+one check at a time whatever its libraries share between threads (python-hcl2 does: see
+generator/hcl.py). Every result is written by the main thread once its worker is done, so
+the rows do not depend on the order in which workers finish.
+
+Readiness is scored by the installed toolkit; each row says which version that is
+(``toolkit``) and whether it is the one of the release the repository is at
+(``toolkit_differs``): a repository's own CI scores it with the toolkit of its template
+release (ci/readiness.sh), so a row whose toolkit differs may score differently there.
 """
 
 from __future__ import annotations
@@ -20,20 +29,26 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator import __version__
 from generator.errors import PavedError
 from generator.fleet.drift import RenderKey, cache_root, cached_render, drift, ensure_render
 from generator.fleet.repos import ANSWERS_FILE, ServiceRepo, find_repos, read_repo
 from generator.fleet.versions import (
     behind,
+    is_remote,
     latest_release,
     list_tags,
+    parse_release,
     parse_version,
+    recorded_commit,
     resolve_source,
 )
+from generator.template_source import TemplateRepo
 
 Progress = Callable[[str], None]
 
@@ -54,6 +69,8 @@ class RepoStatus:
     behind: str | None = None
     drift: list[str] | None = None
     readiness: int | None = None
+    toolkit: str | None = None
+    toolkit_differs: bool | None = None
     error: str | None = None
 
     def fail(self, message: str) -> None:
@@ -62,6 +79,16 @@ class RepoStatus:
         self.behind = None
         self.drift = None
         self.readiness = None
+        self.toolkit = None
+        self.toolkit_differs = None
+
+    def scored(self, score: int | None, toolkit: str) -> None:
+        """Record the readiness ``score`` that the toolkit at version ``toolkit`` gave."""
+        if self.error is not None:
+            return
+        self.readiness = score
+        self.toolkit = toolkit
+        self.toolkit_differs = toolkit_differs(self.version, toolkit)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -75,6 +102,20 @@ class _Item:
     repo: ServiceRepo | None = None
     key: RenderKey | None = None
     absolute: Path = field(default_factory=Path)
+
+
+def toolkit_differs(version: str | None, toolkit: str) -> bool:
+    """Whether the toolkit at release ``toolkit`` is other than the one of template
+    ``version``, the toolkit the repository's own CI scores it with.
+
+    A release tag serves the template and the toolkit of one commit, so template ``v1.2.0``
+    comes with toolkit 1.2.0. Commits past a tag (``v1.2.0-3-gabc1234``) or a bare commit
+    carry a toolkit that no release number names: always reported as differing.
+    """
+    parsed = parse_version(version) if version is not None else None
+    if parsed is None or parsed.commits:
+        return True
+    return parsed.release != parse_release(toolkit)
 
 
 def readiness_score(repo: Path) -> int | None:
@@ -113,10 +154,7 @@ def fleet_status(
     items = [_read(path, template) for path in found]
     _add_versions(items, workers, progress)
     live = [item for item in items if item.status.error is None]
-    if with_drift:
-        _add_drift(live, workers, cache or cache_root(), with_readiness, progress)
-    elif with_readiness:
-        _run_checks(live, workers, progress)
+    _assess(live, workers, cache or cache_root(), with_drift, with_readiness, progress)
     progress(f"checked {len(items)} repositories in {time.monotonic() - started:.1f}s")
     return [item.status for item in items]
 
@@ -140,6 +178,12 @@ def _read(path: Path, template: str | None) -> _Item:
         status.template = resolve_source(template, Path.cwd())
     elif repo.source is not None:
         status.template = resolve_source(repo.source, item.absolute)
+        if status.template == str(item.absolute):
+            status.fail(
+                f"{ANSWERS_FILE} has _src_path {repo.source!r}, which is this repository: the "
+                "template was given as a path relative to where it was rendered; pass --template"
+            )
+            return item
     else:
         status.fail(f"{ANSWERS_FILE} has no _src_path: pass --template")
         return item
@@ -172,6 +216,7 @@ def _add_versions(items: list[_Item], workers: int, progress: Progress) -> None:
                 continue
             tags[source] = found
             progress(f"template {source}: latest release {latest_release(found) or '(none)'}")
+    present: dict[tuple[str, str], bool] = {}
     for item in items:
         status = item.status
         if status.error is not None or status.template is None or status.version is None:
@@ -181,6 +226,19 @@ def _add_versions(items: list[_Item], workers: int, progress: Progress) -> None:
             status.fail(str(known))
             continue
         status.latest = latest_release(known)
+        commit = recorded_commit(status.version)
+        if commit is not None and not is_remote(status.template):
+            # A local template rendered with uncommitted changes records a commit Copier made
+            # in a scratch clone: no render, update or toolkit install can find it.
+            where = (status.template, commit)
+            if where not in present:
+                present[where] = TemplateRepo(Path(status.template)).resolve(commit) is not None
+            if not present[where]:
+                status.fail(
+                    f"commit {commit} is not in the template {status.template}: "
+                    "rendered from uncommitted changes?"
+                )
+                continue
         version = parse_version(status.version)
         if version is None:
             continue  # a bare commit: renders, but is no release to compare
@@ -191,75 +249,88 @@ def _add_versions(items: list[_Item], workers: int, progress: Progress) -> None:
             status.behind = behind(version, status.latest).value
 
 
-def _add_drift(
-    items: list[_Item], workers: int, cache: Path, with_readiness: bool, progress: Progress
+def _assess(
+    items: list[_Item],
+    workers: int,
+    cache: Path,
+    with_drift: bool,
+    with_readiness: bool,
+    progress: Progress,
 ) -> None:
-    """Render each key once (processes), then compare every repository to its render."""
+    """Drift and readiness: renders and readiness checks in one pool of processes, renders
+    first since comparisons wait on them; each comparison in a thread once its render is
+    there. Scores are recorded after every worker is done, so that a row a comparison
+    marked broken meanwhile keeps no score."""
     groups: dict[RenderKey, list[_Item]] = {}
-    for item in items:
-        if item.key is not None:
-            groups.setdefault(item.key, []).append(item)
+    if with_drift:
+        for item in items:
+            if item.key is not None:
+                groups.setdefault(item.key, []).append(item)
     ready = {key: tree for key in groups if (tree := cached_render(key, cache)) is not None}
     missing = [key for key in groups if key not in ready]
-    progress(
-        f"{len(groups)} pristine renders: {len(ready)} cached, {len(missing)} to render"
-        + (f" in {_plural(min(workers, len(missing)), 'process', 'processes')}" if missing else "")
-    )
-    with ThreadPoolExecutor(max_workers=workers) as checks:
+    scored = items if with_readiness else []
+    processes = min(workers, len(missing) + len(scored))
+    if with_drift:
+        progress(
+            f"{len(groups)} pristine renders: {len(ready)} cached, {len(missing)} to render"
+            + (f" in {_plural(processes, 'process', 'processes')}" if missing else "")
+        )
+    scores: dict[int, int | None] = {}
+    with ExitStack() as stack:
+        checks = stack.enter_context(ThreadPoolExecutor(max_workers=workers))
         pending: list[Future[None]] = []
         for key, tree in ready.items():
-            pending.extend(
-                checks.submit(_check, item, tree, with_readiness) for item in groups[key]
-            )
-        if missing:
+            pending.extend(checks.submit(_compare, item, tree) for item in groups[key])
+        if processes:
             context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(min(workers, len(missing)), mp_context=context) as renders:
-                futures = {renders.submit(ensure_render, key, cache): key for key in missing}
-                for done, future in enumerate(as_completed(futures), start=1):
-                    key = futures[future]
-                    try:
-                        tree = future.result()
-                    except PavedError as error:
-                        for item in groups[key]:
-                            item.status.fail(str(error))
-                        progress(f"render {done}/{len(missing)}: {key.version}: failed")
-                        continue
-                    progress(f"render {done}/{len(missing)}: {key.version} of {key.source}")
-                    pending.extend(
-                        checks.submit(_check, item, tree, with_readiness) for item in groups[key]
-                    )
-        _wait(pending, progress)
+            pool = stack.enter_context(ProcessPoolExecutor(processes, mp_context=context))
+            renders = {pool.submit(ensure_render, key, cache): key for key in missing}
+            # A function reaches a worker as its module and name, looked up when submitted:
+            # a stand-in set on this module's readiness_score (the tests') is what runs.
+            checking = {
+                pool.submit(readiness_score, item.absolute): index
+                for index, item in enumerate(scored)
+            }
+            rendered = 0
+            submitted: list[Future[Any]] = [*renders, *checking]
+            for future in as_completed(submitted):
+                if future in checking:
+                    scores[checking[future]] = future.result()
+                    _count(len(scores), len(scored), "scored", progress)
+                    continue
+                key = renders[future]
+                rendered += 1
+                try:
+                    tree = future.result()
+                except PavedError as error:
+                    for item in groups[key]:
+                        item.status.fail(str(error))
+                    progress(f"render {rendered}/{len(missing)}: {key.version}: failed")
+                    continue
+                progress(f"render {rendered}/{len(missing)}: {key.version} of {key.source}")
+                pending.extend(checks.submit(_compare, item, tree) for item in groups[key])
+        for done, compared in enumerate(as_completed(pending), start=1):
+            compared.result()
+            _count(done, len(pending), "compared", progress)
+    for index, value in scores.items():
+        scored[index].status.scored(value, __version__)
 
 
-def _run_checks(items: list[_Item], workers: int, progress: Progress) -> None:
-    """Readiness alone, without drift."""
-    with ThreadPoolExecutor(max_workers=workers) as checks:
-        pending = [checks.submit(_check, item, None, True) for item in items]
-        _wait(pending, progress)
-
-
-def _wait(pending: list[Future[None]], progress: Progress) -> None:
-    total = len(pending)
-    step = max(1, total // 10)
-    for done, future in enumerate(as_completed(pending), start=1):
-        future.result()
-        if done % step == 0 or done == total:
-            progress(f"compared {done}/{total} repositories")
+def _count(done: int, total: int, what: str, progress: Progress) -> None:
+    """Progress every tenth of ``total`` and at the end."""
+    if done % max(1, total // 10) == 0 or done == total:
+        progress(f"{what} {done}/{total} repositories")
 
 
 def _plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
 
-def _check(item: _Item, pristine: Path | None, with_readiness: bool) -> None:
-    if pristine is not None:
-        try:
-            item.status.drift = drift(item.absolute, pristine)
-        except OSError as error:
-            item.status.fail(f"cannot compare with the template: {error}")
-            return
-    if with_readiness:
-        item.status.readiness = readiness_score(item.absolute)
+def _compare(item: _Item, pristine: Path) -> None:
+    try:
+        item.status.drift = drift(item.absolute, pristine)
+    except OSError as error:
+        item.status.fail(f"cannot compare with the template: {error}")
 
 
 # --- output ---------------------------------------------------------------------------------
@@ -275,7 +346,10 @@ COLUMNS = (
     ("BEHIND", "behind"),
     ("DRIFT", "drift"),
     ("READINESS", "readiness"),
+    ("TOOLKIT", "toolkit"),
 )
+# Marks a TOOLKIT cell whose toolkit is not the one of the repository's template release.
+DIFFERS = "*"
 
 
 def to_json(statuses: Sequence[RepoStatus]) -> str:
@@ -303,6 +377,8 @@ def _cell(status: RepoStatus, name: str) -> str:
     value = getattr(status, name)
     if name == "drift" and value is not None:
         return str(len(value))
+    if name == "toolkit" and value is not None and status.toolkit_differs:
+        return f"{value}{DIFFERS}"
     return "-" if value is None else str(value)
 
 
@@ -312,11 +388,17 @@ def _summary(statuses: Sequence[RepoStatus]) -> str:
     late = sum(counts.values())
     detail = ", ".join(f"{counts[level]} {level}" for level in levels if counts[level])
     drifting = sum(1 for s in statuses if s.drift)
+    differing = sum(1 for s in statuses if s.toolkit_differs)
     broken = sum(1 for s in statuses if s.error)
     parts = [
         f"{len(statuses)} repositories",
         f"{late} behind" + (f" ({detail})" if detail else ""),
         f"{drifting} drifting",
-        f"{broken} with errors" + (":" if broken else ""),
     ]
+    if differing:
+        parts.append(
+            f"{differing} scored by a toolkit other than their template release's "
+            f"({DIFFERS}: their own CI may score them differently)"
+        )
+    parts.append(f"{broken} with errors" + (":" if broken else ""))
     return ", ".join(parts)

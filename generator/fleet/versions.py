@@ -14,18 +14,20 @@ else ``major``, ``minor`` or ``patch`` by the first of the three numbers that di
 from __future__ import annotations
 
 import re
-import subprocess
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
 from generator.errors import PavedError
+from generator.git import GitError, git
 from generator.template_source import git_url
 
 _RELEASE = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)$")
 _DESCRIBED = re.compile(
     r"^(?P<tag>v?\d+\.\d+\.\d+)(?:-(?P<commits>\d+)-g(?P<sha>[0-9a-f]{4,64}))?$"
 )
+# What `git describe --tags --always` gives for a commit when no tag is reachable from it.
+_BARE_COMMIT = re.compile(r"^[0-9a-f]{4,64}$")
 
 
 class Behind(StrEnum):
@@ -78,6 +80,16 @@ def parse_version(commit: str) -> Version | None:
     return Version(commit.strip(), match["tag"], release, int(match["commits"] or 0))
 
 
+def recorded_commit(commit: str) -> str | None:
+    """The commit hash a recorded ``_commit`` names (``abc1234`` in ``v1.2.0-3-gabc1234``, or
+    a bare hash); None when it is a tag."""
+    text = commit.strip()
+    match = _DESCRIBED.match(text)
+    if match:
+        return match["sha"]
+    return text if _BARE_COMMIT.match(text) else None
+
+
 def latest_release(tags: list[str]) -> str | None:
     """The tag of the highest release among ``tags``; None when none is a release."""
     releases = [(release, tag) for tag in tags if (release := parse_release(tag)) is not None]
@@ -117,22 +129,19 @@ def resolve_source(source: str, base: Path) -> str:
 
 
 def list_tags(source: str) -> list[str]:
-    """The tags of a template source, local or remote, without cloning it."""
+    """The tags of a template source, local or remote, without cloning it.
+
+    Through :func:`generator.git.git`: a template that asks for credentials fails at once
+    instead of waiting on a prompt.
+    """
+    url = git_url(source, Path.cwd())
     try:
-        result = subprocess.run(
-            ["git", "ls-remote", "--tags", "--refs", git_url(source, Path.cwd())],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise PavedError(f"cannot list the tags of the template {source}: {error}") from error
-    if result.returncode != 0:
-        reason = result.stderr.strip().splitlines()[-1:] or [f"git exited {result.returncode}"]
-        raise PavedError(f"cannot list the tags of the template {source}: {reason[0]}")
+        out = git(Path.cwd(), "ls-remote", "--tags", "--refs", "--", url, timeout=120)
+    except GitError as error:
+        reason = str(error).removeprefix("git ls-remote: ")
+        raise PavedError(f"cannot list the tags of the template {source}: {reason}") from error
     tags = []
-    for line in result.stdout.splitlines():
+    for line in out.splitlines():
         _, _, ref = line.partition("\t")
         if ref.startswith("refs/tags/"):
             tags.append(ref.removeprefix("refs/tags/"))

@@ -15,11 +15,11 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
-import hcl2
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
+from generator import hcl
 from generator.errors import RepositoryError
 from generator.validators.base import Context
 from generator.validators.helm import (
@@ -90,7 +90,7 @@ def _parse_yaml(text: str) -> Any:
 
 @lru_cache(maxsize=256)
 def _parse_hcl(text: str) -> dict[str, Any]:
-    return dict(hcl2.loads(text))
+    return hcl.loads(text)
 
 
 # --- answers --------------------------------------------------------------------------

@@ -6,9 +6,9 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import hcl2
 from ruamel.yaml import YAML
 
+from generator import hcl
 from generator.validators.base import Context, Outcome
 
 YAML_SUFFIXES = {".yml", ".yaml"}
@@ -45,7 +45,7 @@ def parse_error(path: Path) -> str | None:
         elif path.suffix in JSON_SUFFIXES:
             json.loads(text)
         else:
-            hcl2.loads(text)
+            hcl.loads(text)
     except Exception as error:
         message = str(error).strip()
         return message.splitlines()[0] if message else type(error).__name__

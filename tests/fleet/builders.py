@@ -133,7 +133,7 @@ PAIRS = (
 BROKEN = {
     "unreadable-answers": "not valid YAML",
     "unknown-release": "template version v9.9.9 does not exist",
-    "unknown-commit": "cannot render the template",
+    "unknown-commit": "commit deadbee is not in the template",
 }
 
 

@@ -59,7 +59,11 @@ StatusRun = tuple[list[dict[str, Any]], str]
 
 
 def fake_readiness(repo: Path) -> int:
-    """A stand-in score that differs per repository, so the test sees it travel to its row."""
+    """A stand-in score that differs per repository, so the test sees it travel to its row.
+
+    The fleet scores in spawned processes; it sends them this function by module and name
+    (tests.fleet.conftest.fake_readiness), so it must stay a module-level function here.
+    """
     return len(repo.name)
 
 

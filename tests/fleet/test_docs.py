@@ -168,3 +168,14 @@ def test_the_upgrade_step_proposes_conflicts_as_a_draft_and_fails_on_errors(
     )
     assert pull_request["env"]["CONFLICTS"] == "${{ steps.upgrade.outputs.conflicts }}"
     assert '[ "$CONFLICTS" = "true" ]' in pull_request["run"]
+
+
+def test_every_key_of_a_status_row_is_documented() -> None:
+    from dataclasses import fields
+
+    from generator.fleet.status import RepoStatus
+
+    section = DOC.read_text(encoding="utf-8").split("## `paved fleet plan`")[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    documented = {key for line in rows for key in re.findall(r"`(\w+)`", line.split("|")[1])}
+    assert {field.name for field in fields(RepoStatus)} <= documented

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from generator import __version__
 from generator.fleet import readiness_score
 from tests.fleet.builders import BROKEN, LATEST, UNRELEASED, described
 from tests.fleet.conftest import Fleet, ReleasedTemplate, StatusRun, fake_readiness, run_fleet
@@ -38,12 +39,17 @@ def _expected(
             "behind": BEHIND[member.original.release],
             "drift": list(member.drift),
             "readiness": fake_readiness(member.path),
+            # The installed toolkit scored every row, and it is the one of none of the
+            # test template's releases.
+            "toolkit": __version__,
+            "toolkit_differs": True,
             "error": None,
         }
         if member.broken == "unreadable-answers":
             row = dict.fromkeys(row) | {"path": str(member.path)}
         elif member.broken is not None:
             row |= {"behind": None, "drift": None, "readiness": None}
+            row |= {"toolkit": None, "toolkit_differs": None}
             row["version"] = "v9.9.9" if member.broken == "unknown-release" else "v1.0.0-2-gdeadbee"
         rows[str(member.path)] = row
     return rows
@@ -93,8 +99,8 @@ def test_the_fleet_mixes_what_the_acceptance_asks_for(cold_status: StatusRun) ->
 
 def test_renders_once_per_key_in_processes_and_reports_progress(cold_status: StatusRun) -> None:
     _, stderr = cold_status
-    # Seven (version, answers) pairs render; the unknown commit fails to.
-    assert "8 pristine renders: 0 cached, 8 to render" in stderr
+    # Seven (version, answers) pairs render; the unknown commit is not tried.
+    assert "7 pristine renders: 0 cached, 7 to render" in stderr
     assert "found 50 service repositories" in stderr
     assert re.search(r"latest release v2\.1\.1", stderr)
     assert "checked 50 repositories in" in stderr
@@ -105,7 +111,7 @@ def test_a_warm_cache_renders_nothing_and_reports_the_same(
 ) -> None:
     rows, _ = cold_status
     stdout, stderr = run_fleet(fleet, "status", "--format", "json", str(fleet.root))
-    assert "7 cached, 1 to render" in stderr  # a failed render is not cached
+    assert "7 pristine renders: 7 cached, 0 to render" in stderr
     assert json.loads(stdout) == rows
     renders = fleet.cache / "renders"
     assert len([p for p in renders.iterdir() if not p.name.startswith(".")]) == 7
@@ -127,6 +133,7 @@ def test_table_is_aligned_and_lists_errors(cold_status: StatusRun, fleet: Fleet)
         "BEHIND",
         "DRIFT",
         "READINESS",
+        "TOOLKIT",
     ]
     starts = [header.index(title) for title in header.split()]
     table = lines[1:51]
@@ -135,8 +142,11 @@ def test_table_is_aligned_and_lists_errors(cold_status: StatusRun, fleet: Fleet)
             assert line[start - 2 : start] == "  ", line
             assert line[start] != " ", line
     drifted = next(line for line in table if "catalog-api-04" in line)
-    assert drifted.split()[-2:] == ["1", str(len("catalog-api-04"))]
+    assert drifted.split()[-3:] == ["1", str(len("catalog-api-04")), f"{__version__}*"]
     assert lines[51].startswith("50 repositories, ")
+    assert (
+        "47 scored by a toolkit other than their template release's (*: their own CI" in lines[51]
+    )
     assert "3 with errors" in lines[51]
     assert [line.split(":")[0].strip() for line in lines[52:]] == sorted(
         str(fleet.root / "broken" / kind) for kind in BROKEN
@@ -196,17 +206,38 @@ def test_template_option_replaces_the_recorded_source(
     )
 
 
-def test_a_recorded_source_that_is_gone_is_an_error_row(
-    fleet: Fleet, released_template: ReleasedTemplate, tmp_path: Path
-) -> None:
+def _row_with_source(
+    fleet: Fleet, released_template: ReleasedTemplate, tmp_path: Path, source: str
+) -> dict[str, Any]:
+    """The fleet's row for a copy of a healthy member whose _src_path is ``source``."""
     member = next(m for m in fleet.members if not m.broken)
     repo = shutil.copytree(member.path, tmp_path / "repo")
     answers = repo / ".copier-answers.yml"
-    answers.write_text(
-        answers.read_text().replace(str(released_template.path), "/nowhere/template")
-    )
+    answers.write_text(answers.read_text().replace(str(released_template.path), source))
     stdout, _ = run_fleet(fleet, "status", "--format", "json", str(repo))
     (row,) = json.loads(stdout)
+    return dict(row)
+
+
+def test_a_recorded_source_that_is_gone_is_an_error_row(
+    fleet: Fleet, released_template: ReleasedTemplate, tmp_path: Path
+) -> None:
+    row = _row_with_source(fleet, released_template, tmp_path, "/nowhere/template")
     assert row["template"] == "/nowhere/template"
-    assert row["error"].startswith("cannot list the tags of the template /nowhere/template")
+    assert row["error"] == (
+        "cannot list the tags of the template /nowhere/template: "
+        "'/nowhere/template' does not appear to be a git repository"
+    )
     assert (row["behind"], row["drift"], row["readiness"]) == (None, None, None)
+
+
+def test_a_source_recorded_relative_to_where_it_was_rendered_is_named(
+    fleet: Fleet, released_template: ReleasedTemplate, tmp_path: Path
+) -> None:
+    # `paved new --template .` used to record `_src_path: .`, which copier update and the
+    # fleet read from the repository: the repository itself.
+    row = _row_with_source(fleet, released_template, tmp_path, ".")
+    assert row["error"] == (
+        ".copier-answers.yml has _src_path '.', which is this repository: the template was "
+        "given as a path relative to where it was rendered; pass --template"
+    )

@@ -16,7 +16,7 @@ from generator.fleet.versions import (
     parse_version,
     resolve_source,
 )
-from tests.conftest import git
+from tests.conftest import JsonHandler, git, serve_locally
 
 
 @pytest.mark.parametrize(
@@ -92,5 +92,25 @@ def test_tags_are_listed_from_the_source(tmp_path: Path) -> None:
 
 
 def test_a_source_without_a_repository_is_a_clean_error(tmp_path: Path) -> None:
-    with pytest.raises(PavedError, match=r"cannot list the tags of the template .*missing"):
-        list_tags(str(tmp_path / "missing"))
+    missing = tmp_path / "missing"
+    with pytest.raises(PavedError) as raised:
+        list_tags(str(missing))
+    # git's reason, not the last line of its advice ("and the repository exists.").
+    assert str(raised.value) == (
+        f"cannot list the tags of the template {missing}: "
+        f"'{missing}' does not appear to be a git repository"
+    )
+
+
+class _AskForPassword(JsonHandler):
+    def do_GET(self) -> None:  # noqa: N802 - the stdlib names them
+        self.send_response(401)
+        self.send_header("WWW-Authenticate", 'Basic realm="templates"')
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+def test_a_template_that_wants_credentials_fails_instead_of_prompting() -> None:
+    with serve_locally(_AskForPassword) as url, pytest.raises(PavedError) as raised:
+        list_tags(f"{url}/acme/paved-road.git")
+    assert "terminal prompts disabled" in str(raised.value)

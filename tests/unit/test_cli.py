@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from ruamel.yaml import YAML
 
 from generator.cli import cli
-from tests.conftest import require_tool
+from generator.fleet import fleet_status
+from tests.conftest import git, load_yaml, require_tool
 
 
 def _write_answers(path: Path, answers: dict[str, Any]) -> Path:
@@ -231,3 +234,88 @@ def test_chart_validators_skip_without_in_process_helm(
     }
     assert all("helm-python-sdk" in v["summary"] for v in report["validators"])
     assert result.exit_code == 0
+
+
+# --- a local template: what the new repository records -------------------------------
+
+
+@pytest.fixture
+def git_template(template_dir: Path, tmp_path: Path) -> Path:
+    """The template as a committed git checkout with one release tag."""
+    checkout = tmp_path / "checkout" / "template"
+    shutil.copytree(template_dir, checkout)
+    git(checkout, "init", "-q")
+    git(checkout, "add", "-A")
+    git(checkout, "commit", "-qm", "template")
+    git(checkout, "tag", "v0.1.0")
+    return checkout
+
+
+def _new(answers: Path, destination: Path, template: str) -> Result:
+    result = CliRunner().invoke(
+        cli, ["new", str(answers), str(destination), "--template", template, "--no-validate"]
+    )
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def _fleet_row(repo: Path, cache: Path) -> dict[str, Any]:
+    (row,) = fleet_status([repo], with_readiness=False, cache=cache, jobs=1)
+    return row.to_dict()
+
+
+def test_a_relative_local_template_is_recorded_by_its_absolute_path(
+    git_template: Path,
+    tmp_path: Path,
+    minimal_answers: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    answers = _write_answers(tmp_path / "answers.yml", minimal_answers)
+    monkeypatch.chdir(git_template.parent)
+    result = _new(answers, tmp_path / "service", "template")
+    assert "warning" not in result.stderr
+    recorded = load_yaml(tmp_path / "service" / ".copier-answers.yml")
+    assert (recorded["_src_path"], recorded["_commit"]) == (str(git_template), "v0.1.0")
+    # From anywhere else, the fleet finds the template and the version.
+    monkeypatch.chdir(tmp_path)
+    row = _fleet_row(tmp_path / "service", tmp_path / "cache")
+    assert (row["error"], row["version"], row["behind"], row["drift"]) == (
+        None,
+        "v0.1.0",
+        "none",
+        [],
+    )
+
+
+def test_uncommitted_template_changes_are_rendered_and_said_to_be_unfindable(
+    git_template: Path, tmp_path: Path, minimal_answers: dict[str, Any]
+) -> None:
+    readme = git_template / "templates" / "README.md.jinja"
+    readme.write_text(readme.read_text(encoding="utf-8") + "\nWork in progress.\n")
+    answers = _write_answers(tmp_path / "answers.yml", minimal_answers)
+    result = _new(answers, tmp_path / "service", str(git_template))
+    assert "Work in progress." in (tmp_path / "service" / "README.md").read_text()
+    commit = load_yaml(tmp_path / "service" / ".copier-answers.yml")["_commit"]
+    sha = commit.rpartition("-g")[2]
+    assert git(git_template, "cat-file", "-t", "HEAD") == "commit"
+    with pytest.raises(subprocess.CalledProcessError):
+        git(git_template, "cat-file", "-e", f"{sha}^{{commit}}")
+    (warning,) = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert warning.startswith(
+        f"paved: warning: the template {git_template} has 1 uncommitted change(s) "
+        "(first: templates/README.md.jinja): rendered as they are on disk"
+    )
+    assert f"(_commit: {commit})" in warning
+    row = _fleet_row(tmp_path / "service", tmp_path / "cache")
+    assert row["error"] == (
+        f"commit {sha} is not in the template {git_template}: rendered from uncommitted changes?"
+    )
+
+
+def test_a_template_outside_git_is_rendered_with_a_warning(
+    template_dir: Path, tmp_path: Path, minimal_answers: dict[str, Any]
+) -> None:
+    answers = _write_answers(tmp_path / "answers.yml", minimal_answers)
+    result = _new(answers, tmp_path / "service", str(template_dir))
+    assert f"paved: warning: the template {template_dir} is not a git repository" in result.stderr
+    assert "_commit" not in load_yaml(tmp_path / "service" / ".copier-answers.yml")

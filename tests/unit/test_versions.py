@@ -115,11 +115,29 @@ def test_this_changelog_has_upgrade_notes_for_every_release() -> None:
         assert release.upgrade_notes, f"## {release.name} has no ### Upgrade notes"
 
 
+def _project_version() -> str:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return str(project["version"])
+
+
 def test_the_toolkit_version_is_the_newest_release() -> None:
     """A release tag serves the template and the `paved` toolkit of the same commit."""
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     newest = changelog.parse((ROOT / "CHANGELOG.md").read_text(encoding="utf-8"))[1]
-    assert newest.version == Version(project["version"])
+    assert newest.version == Version(_project_version())
+
+
+def test_the_toolkit_says_the_version_of_pyproject() -> None:
+    """One version number: pyproject.toml's, as the installed distribution records it (after
+    a change to it, `make install` reinstalls). `paved --version` and the fleet view's
+    toolkit column read generator.__version__."""
+    from click.testing import CliRunner
+
+    import generator
+    from generator.cli import cli
+
+    assert generator.__version__ == _project_version()
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.stdout == f"paved, version {_project_version()}\n"
 
 
 @pytest.mark.parametrize(
