@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from generator import __version__
+from generator.alertmanager import merge_files
 from generator.errors import PavedError
 from generator.fleet import fleet_status, plan
 from generator.fleet.plan import MAX_WAVE_SIZE
@@ -218,6 +219,35 @@ def fleet_plan_command(
         return
     output.write_text(text, encoding="utf-8")
     _progress(f"wrote {output}: {data['planned']} services in {len(data['waves'])} waves")
+
+
+@cli.group()
+def alertmanager() -> None:
+    """Alert routing of many services in one Alertmanager."""
+
+
+@alertmanager.command("merge")
+@click.argument("root", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument("repos", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the merged configuration to this file (default: stdout).",
+)
+def alertmanager_merge(root: Path, repos: tuple[Path, ...], output: Path | None) -> None:
+    """Merge the routing of every repository in REPOS into the Alertmanager configuration ROOT.
+
+    Each REPO is a generated repository (its observability/alertmanager/route.yaml) or a route
+    file. Its route is appended to the root route's routes, its receivers and inhibit rules to
+    the root's. A receiver name or a service route that is already there is refused, and
+    nothing is written.
+    """
+    text = merge_files(root, repos)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    _progress(f"wrote {output}: {len(repos)} service route(s) merged into {root}")
 
 
 def _colour() -> bool:

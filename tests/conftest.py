@@ -25,6 +25,10 @@ TEMPLATE_PARTS = ("copier.yml", "includes", "templates", "migrations", "CHANGELO
 
 Render = Callable[..., Path]
 
+# SRE's on-call policy, for answers moved to a model or tier where SRE is paged or escalated
+# to (sre_only, shared, platform at tier 1); where it is not asked, Copier leaves it unused.
+SRE_ON_CALL = {"sre_escalation_policy": "PSRE1"}
+
 
 def example_files() -> list[Path]:
     return sorted(EXAMPLES.glob("*.yml"))

@@ -22,10 +22,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from generator.alertmanager import matchers, route_matches, route_receivers, service_of
 from generator.readiness import markdown, protection
 from generator.readiness.ci import GITHUB_WORKFLOWS, GITLAB_CI, Job, Pipeline, pipeline
 from generator.readiness.model import Check, Findings, Registry
-from generator.readiness.repo import ChartUnavailableError, Repo, dig, item_line, key_line
+from generator.readiness.repo import (
+    Answers,
+    ChartUnavailableError,
+    Repo,
+    dig,
+    item_line,
+    key_line,
+)
 from generator.readiness.terraform import (
     Configuration,
     ModuleInstance,
@@ -103,6 +111,18 @@ HELM_ROLLBACK = r"\bhelm\b.*\brollback\b|set -- rollback|\brollouts\s+undo\b"
 def _word(text: str, word: str) -> bool:
     """``word`` in ``text`` as a whole word (case-insensitive; hyphens bind)."""
     return re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text, re.IGNORECASE) is not None
+
+
+def _sre_escalates(a: Answers) -> bool:
+    """SRE is an escalation level of the team's pages: shared, and platform at tier 1."""
+    return a.ownership_model == "shared" or (a.ownership_model == "platform" and a.tier == 1)
+
+
+def _page_policy(a: Answers) -> tuple[str, str]:
+    """The policy pages must reach and whose it is: SRE's under sre_only, else the team's."""
+    if a.ownership_model == "sre_only":
+        return str(a.get("sre_escalation_policy", "")), a.sre_team
+    return str(a.get("oncall_escalation_policy", "")), a.team
 
 
 def _close(a: float, b: float) -> bool:
@@ -541,13 +561,20 @@ def check_escalation(repo: Repo, f: Findings) -> None:
     where = OWNERSHIP_DOC if repo.exists(OWNERSHIP_DOC) else ESCALATION_DOC
     if not _word(combined, first):
         f.bad(where, None, f"the escalation path never names {first}, who is paged first")
-    if (model in ("shared", "sre_only") or (model == "platform" and a.tier == 1)) and not _word(
-        combined, a.sre_team
-    ):
+    if (model == "sre_only" or _sre_escalates(a)) and not _word(combined, a.sre_team):
         f.bad(where, None, f"the {model} model escalates to {a.sre_team}; the path never names it")
-    policy = str(a.get("oncall_escalation_policy", ""))
-    if a.oncall_provider != "none" and policy and policy not in combined:
-        f.bad(where, None, f"the escalation path never names the on-call policy {policy}")
+    if a.oncall_provider == "none":
+        return
+    policy, owner = _page_policy(a)
+    if policy and not _word(combined, policy):
+        f.bad(where, None, f"the escalation path never names {owner}'s on-call policy {policy}")
+    sre_policy = str(a.get("sre_escalation_policy", ""))
+    if _sre_escalates(a) and sre_policy and not _word(combined, sre_policy):
+        f.bad(
+            where,
+            None,
+            f"the {model} model escalates to SRE's policy {sre_policy}; the path never names it",
+        )
 
 
 # --- 2. SLIs --------------------------------------------------------------------------
@@ -1576,54 +1603,6 @@ def _pod_redundancy(
 
 # --- 12. alert routing ----------------------------------------------------------------
 
-_MATCHER = re.compile(r'^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*"?(.*?)"?\s*$')
-
-
-def _matchers(route: dict[str, Any]) -> list[tuple[str, str, str]]:
-    found: list[tuple[str, str, str]] = []
-    for text in route.get("matchers") or []:
-        match = _MATCHER.match(str(text))
-        if match:
-            found.append((match.group(1), match.group(2), match.group(3)))
-    for name, value in (route.get("match") or {}).items():
-        found.append((str(name), "=", str(value)))
-    for name, value in (route.get("match_re") or {}).items():
-        found.append((str(name), "=~", str(value)))
-    return found
-
-
-def _route_matches(route: dict[str, Any], labels: dict[str, str]) -> bool:
-    for name, operator, value in _matchers(route):
-        actual = labels.get(name, "")
-        if operator == "=" and actual != value:
-            return False
-        if operator == "!=" and actual == value:
-            return False
-        if operator == "=~" and not re.fullmatch(value, actual):
-            return False
-        if operator == "!~" and re.fullmatch(value, actual):
-            return False
-    return True
-
-
-def route_receivers(route: dict[str, Any], labels: dict[str, str]) -> list[str]:
-    """The receivers Alertmanager notifies for an alert with ``labels`` (first match wins
-    among siblings unless ``continue``; a route without a matching child uses its own)."""
-
-    def walk(node: dict[str, Any], inherited: str) -> list[str]:
-        receiver = str(node.get("receiver") or inherited)
-        found: list[str] = []
-        for child in node.get("routes") or []:
-            if not isinstance(child, dict) or not _route_matches(child, labels):
-                continue
-            found.extend(walk(child, receiver))
-            if not child.get("continue"):
-                break
-        return found or [receiver]
-
-    return walk(route, "")
-
-
 PAGER_CONFIGS = {"pagerduty": "pagerduty_configs", "opsgenie": "opsgenie_configs"}
 
 
@@ -1637,7 +1616,7 @@ def _receivers(route_file: Any) -> dict[str, tuple[dict[str, Any], int | None]]:
 
 
 def _inhibit_matchers(rule: dict[str, Any], side: str) -> list[tuple[str, str, str]]:
-    return _matchers(
+    return matchers(
         {
             "matchers": rule.get(f"{side}_matchers"),
             "match": rule.get(f"{side}_match"),
@@ -1654,14 +1633,31 @@ def _dumps(node: Any) -> str:
     return str(node)
 
 
+def _pager_policies(config: dict[str, Any], pager: str) -> set[str]:
+    """The escalation policies a receiver's pager configs send to: PagerDuty's
+    ``details.escalation_policy``, Opsgenie's responders."""
+    found: set[str] = set()
+    for item in config.get(pager) or []:
+        if not isinstance(item, dict):
+            continue
+        policy = dig(item, "details", "escalation_policy")
+        if policy:
+            found.add(str(policy))
+        for responder in item.get("responders") or []:
+            if isinstance(responder, dict) and responder.get("name"):
+                found.add(str(responder["name"]))
+    return found
+
+
 @CHECKS.add(
     "alert-routing",
     12,
     "Alerts routed to an owner: team labels, pages to on-call, tickets to the team channel",
     required=True,
     fix="Give every alert the labels service, team, severity, tier and slo, and keep "
-    "observability/alertmanager/route.yaml routing pages to the on-call policy and tickets "
-    "to the team's channel (`copier update` restores both).",
+    "observability/alertmanager/route.yaml scoped to the service and routing pages to the "
+    "page owner's on-call policy (SRE's under sre_only) and tickets to the team's channel "
+    "(`copier update` restores both).",
 )
 def check_alert_routing(repo: Repo, f: Findings) -> None:
     a = repo.answers
@@ -1679,10 +1675,26 @@ def check_alert_routing(repo: Repo, f: Findings) -> None:
             else "has no `route:`",
         )
         route = None
+    elif service_of(route) != a.service:
+        f.bad(
+            ROUTE,
+            key_line(route_file, "route"),
+            f'the route does not match service="{a.service}" alone: merged into a shared '
+            "Alertmanager it catches other services' alerts",
+        )
     receivers = _receivers(route_file)
+    for name, (_, line) in receivers.items():
+        if not name.startswith(f"{a.service}-"):
+            f.bad(
+                ROUTE,
+                line,
+                f"receiver {name!r} is not named {a.service}-...: in a shared Alertmanager it "
+                "collides with another service's",
+            )
     pager = PAGER_CONFIGS.get(a.oncall_provider)
-    policy = str(a.get("oncall_escalation_policy", ""))
+    policy, page_owner = _page_policy(a)
     channel = str(a.get("slack_channel", ""))
+    sre_channel = str(a.get("sre_slack_channel", "")) if pager and _sre_escalates(a) else ""
     routed = 0
     for alert in alerts:
         labels = alert.labels
@@ -1712,6 +1724,9 @@ def check_alert_routing(repo: Repo, f: Findings) -> None:
             continue
         if route is None:
             continue
+        if not route_matches(route, labels):
+            f.bad(ROUTE, key_line(route_file, "route"), f"the route does not match {alert.name}")
+            continue
         names = route_receivers(route, labels)
         configs = [receivers[n][0] for n in names if n in receivers]
         unknown = [n for n in names if n not in receivers]
@@ -1723,13 +1738,23 @@ def check_alert_routing(repo: Repo, f: Findings) -> None:
             )
             continue
         if labels["severity"] == "page" and pager:
-            reached = [c for c in configs if pager in c and policy in _dumps(c[pager])]
-            if not reached:
+            if not any(policy and policy in _pager_policies(c, pager) for c in configs):
                 f.bad(
                     ROUTE,
                     key_line(route_file, "route"),
                     f"page alert {alert.name} reaches {', '.join(names)}, not the "
-                    f"{a.oncall_provider} policy {policy}",
+                    f"{a.oncall_provider} policy {policy or '(no answer)'} of {page_owner}"
+                    + (" (sre_only: SRE is paged)" if page_owner != a.team else ""),
+                )
+                continue
+            if sre_channel and not any(
+                sre_channel in _dumps(c.get("slack_configs")) for c in configs
+            ):
+                f.bad(
+                    ROUTE,
+                    key_line(route_file, "route"),
+                    f"page alert {alert.name} reaches {', '.join(names)}, not SRE's channel "
+                    f"{sre_channel} ({a.ownership_model}: SRE is an escalation level)",
                 )
                 continue
         else:
@@ -1747,7 +1772,10 @@ def check_alert_routing(repo: Repo, f: Findings) -> None:
         f.ok(
             ROUTE,
             key_line(route_file, "route"),
-            f"{routed} alerts routed (pages to {a.oncall_provider}, tickets to {channel})",
+            f"{routed} alerts routed (pages to {a.oncall_provider}"
+            + (f" {policy} of {page_owner}" if pager else "")
+            + (f" and {sre_channel}" if sre_channel else "")
+            + f", tickets to {channel})",
         )
     if route is not None and any(r.labels.get("severity") == "page" for r in alerts):
         inhibits = [i for i in dig(route_file, "inhibit_rules") or [] if isinstance(i, dict)]

@@ -8,6 +8,7 @@ tool and returns an :class:`Outcome`.
 
 from __future__ import annotations
 
+from generator.validators.alertmanager import AlertmanagerRouting
 from generator.validators.base import REGISTRY, Context, Outcome, Status, Validator
 from generator.validators.checkov import CheckovTerraform
 from generator.validators.helm import (
@@ -36,6 +37,7 @@ for _validator in (
     CheckovKubernetes(),
     PromtoolCheck(),
     PromtoolTest(),
+    AlertmanagerRouting(),
     Shellcheck(),
     CiSchema(),
     CiPinning(),

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from tests.conftest import require_helm
+from tests.conftest import Render, require_helm
 from tests.readiness.conftest import Breakable, check, report
 
 
@@ -261,8 +261,8 @@ def test_pages_routed_to_chat_fails_alert_routing(example_copy: Breakable) -> No
     repo = example_copy("catalog-api")
     edit(
         repo / "observability/alertmanager/route.yaml",
-        'receiver: "catalog-pagerduty"',
-        'receiver: "catalog-slack"',
+        'receiver: "catalog-api-page"',
+        'receiver: "catalog-api-ticket"',
     )
     _, result = failing(repo, "alert-routing")
     names(result, "observability/alertmanager/route.yaml:", "page alert", "policy")
@@ -272,11 +272,56 @@ def test_tickets_routed_nowhere_fails_alert_routing(example_copy: Breakable) -> 
     repo = example_copy("docs-portal")
     edit(
         repo / "observability/alertmanager/route.yaml",
-        '  - name: "devex-slack"',
-        '  - name: "devex-chat"',
+        '  - name: "docs-portal-ticket"',
+        '  - name: "docs-portal-chat"',
     )
     _, result = failing(repo, "alert-routing")
     names(result, "observability/alertmanager/route.yaml", "not defined")
+
+
+def test_sre_only_page_to_the_team_policy_fails_alert_routing(
+    render: Render, minimal_answers: dict[str, Any]
+) -> None:
+    repo = render(
+        {**minimal_answers, "ownership_model": "sre_only", "sre_escalation_policy": "PSRE1"}
+    )
+    _, data = report(repo)
+    assert check(data, "alert-routing")["status"] == "pass"
+    # The page goes to the team's policy again, as before SRE's on-call was asked for.
+    edit(
+        repo / "observability/alertmanager/route.yaml",
+        'escalation_policy: "PSRE1"',
+        'escalation_policy: "PCATALOG1"',
+    )
+    _, result = failing(repo, "alert-routing")
+    names(result, "observability/alertmanager/route.yaml:", "page alert", "PSRE1", "of sre")
+
+
+def test_route_for_every_service_fails_alert_routing(example_copy: Breakable) -> None:
+    repo = example_copy("catalog-api")
+    edit(
+        repo / "observability/alertmanager/route.yaml",
+        '  matchers:\n    - "service=\\"catalog-api\\""\n',
+        "",
+    )
+    _, result = failing(repo, "alert-routing")
+    names(result, "observability/alertmanager/route.yaml:", 'service="catalog-api"', "shared")
+
+
+def test_receiver_named_per_team_fails_alert_routing(example_copy: Breakable) -> None:
+    repo = example_copy("inventory-sync")
+    edit(
+        repo / "observability/alertmanager/route.yaml", "inventory-sync-page", "fulfilment-page", 2
+    )
+    _, result = failing(repo, "alert-routing")
+    names(result, "observability/alertmanager/route.yaml:", "'fulfilment-page'", "collides")
+
+
+def test_shared_pages_not_mirrored_to_sre_fail_alert_routing(example_copy: Breakable) -> None:
+    repo = example_copy("payments-api")
+    edit(repo / "observability/alertmanager/route.yaml", "      continue: true\n", "")
+    _, result = failing(repo, "alert-routing")
+    names(result, "observability/alertmanager/route.yaml:", "page alert", "#sre-alerts")
 
 
 def test_alarm_without_action_fails_alert_routing(example_copy: Breakable) -> None:

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from generator.alertmanager import route_receivers
 from generator.readiness import markdown
-from generator.readiness.checks import _owners_of, _pattern_matches, _runbook_path, route_receivers
+from generator.readiness.checks import _owners_of, _pattern_matches, _runbook_path
 from generator.readiness.ci import pipeline
 from generator.readiness.model import Check, Findings, Report, Result, Status
 from generator.readiness.repo import Repo

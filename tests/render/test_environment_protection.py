@@ -17,7 +17,7 @@ import pytest
 
 from generator.readiness import protection
 from generator.readiness.repo import Repo
-from tests.conftest import JsonHandler, Render, load_yaml, serve_locally
+from tests.conftest import SRE_ON_CALL, JsonHandler, Render, load_yaml, serve_locally
 
 TEAM_IDS = {"catalog": 11, "sre": 22, "platform": 33}
 
@@ -126,7 +126,7 @@ PROD_APPROVERS = {
 def test_github_environments_follow_the_ownership_model(
     render: Render, minimal_answers: dict[str, Any], host: str, model: str
 ) -> None:
-    repo = render({**minimal_answers, "ownership_model": model})
+    repo = render({**minimal_answers, **SRE_ON_CALL, "ownership_model": model})
     done = _protect(repo, host)
     assert done.returncode == 0, done.stderr
     envs = _FakeHost.state["github"]
@@ -160,7 +160,9 @@ def test_github_environments_follow_the_ownership_model(
 def test_gitlab_protected_environments_follow_the_ownership_model(
     render: Render, minimal_answers: dict[str, Any], host: str, model: str
 ) -> None:
-    repo = render({**minimal_answers, "ownership_model": model, "ci_provider": "gitlab"})
+    repo = render(
+        {**minimal_answers, **SRE_ON_CALL, "ownership_model": model, "ci_provider": "gitlab"}
+    )
     done = _protect(repo, host)
     assert done.returncode == 0, done.stderr
     gitlab = _FakeHost.state["gitlab"]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Render
+from tests.conftest import SRE_ON_CALL, Render
 
 
 def _owners(path: Path) -> dict[str, list[str]]:
@@ -66,6 +66,7 @@ def test_codeowners_follow_the_ownership_model(
     repo = render(
         {
             **minimal_answers,
+            **SRE_ON_CALL,
             "ownership_model": model,
             "ci_provider": provider,
             "environments": ["prod"],
@@ -84,6 +85,7 @@ def test_codeowners_follow_the_ownership_model(
 def test_owners_are_groups_never_people(render: Render, minimal_answers: dict[str, Any]) -> None:
     for model in EXPECTED:
         rules = _owners(
-            render({**minimal_answers, "ownership_model": model}) / ".github/CODEOWNERS"
+            render({**minimal_answers, **SRE_ON_CALL, "ownership_model": model})
+            / ".github/CODEOWNERS"
         )
         assert all(owner.startswith("@acme/") for owners in rules.values() for owner in owners)

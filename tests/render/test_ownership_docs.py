@@ -14,7 +14,15 @@ import pytest
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from tests.conftest import ROOT, Render, example_files, load_yaml, require, require_tool
+from tests.conftest import (
+    ROOT,
+    SRE_ON_CALL,
+    Render,
+    example_files,
+    load_yaml,
+    require,
+    require_tool,
+)
 from tests.unit.test_macros import HOSTILE
 
 EXAMPLES = [path.stem for path in example_files()]
@@ -248,7 +256,7 @@ MODELS: dict[str, dict[str, Any]] = {
 def test_raci_follows_the_ownership_model(
     render: Render, minimal_answers: dict[str, Any], model: str
 ) -> None:
-    repo = render({**minimal_answers, "ownership_model": model})
+    repo = render({**minimal_answers, **SRE_ON_CALL, "ownership_model": model})
     raci = _raci(repo, "catalog", "sre", "platform")
     assert list(raci) == RACI_ROWS
     expected = MODELS[model]
@@ -274,7 +282,7 @@ def test_raci_follows_the_ownership_model(
 def test_escalation_path_follows_the_ownership_model(
     render: Render, minimal_answers: dict[str, Any], model: str, tier: int
 ) -> None:
-    repo = render({**minimal_answers, "ownership_model": model, "tier": tier})
+    repo = render({**minimal_answers, **SRE_ON_CALL, "ownership_model": model, "tier": tier})
     ownership = _markdown(repo / "docs" / "OWNERSHIP.md")
     levels = _ordered_items(_section(ownership, "Escalation path"))
     escalation = _ordered_items(
@@ -291,7 +299,14 @@ def test_escalation_path_follows_the_ownership_model(
         assert sre_levels == [len(who) - 1]  # the last level, tier 1 only
     elif model != "sre_only":
         assert sre_levels == []
-    assert "PCATALOG1" in levels[0]
+    # Level 1 is paged by the page owner's policy; an SRE level names SRE's own policy.
+    assert ("PSRE1" if model == "sre_only" else "PCATALOG1") in levels[0]
+    if model == "sre_only":
+        # The team is no level of the pager: SRE calls it in through its own policy.
+        assert "PCATALOG1" in levels[-1]
+        assert "never page" in levels[-1]
+    else:
+        assert all(("PSRE1" in level) == (i in sre_levels) for i, level in enumerate(levels))
 
 
 def test_no_oncall_provider_pages_nobody(render: Render, minimal_answers: dict[str, Any]) -> None:
@@ -336,7 +351,7 @@ def test_escalation_defines_four_severities_and_who_joins_a_sev1(
 def test_sla_only_for_tier_one_and_below_the_slo(
     render: Render, minimal_answers: dict[str, Any], tier: int, objective: float | None
 ) -> None:
-    answers = {**minimal_answers, "tier": tier}
+    answers = {**minimal_answers, **SRE_ON_CALL, "tier": tier}
     if objective is not None:
         answers["slo_availability"] = objective
     repo = render(answers)
@@ -506,7 +521,7 @@ def test_backstage_accepts_every_rendered_catalog_entry(
     node = _require_backstage()
     variants = [
         render({**minimal_answers, "ci_provider": "gitlab", "repository": "acme/shop/catalog-api"}),
-        render({**minimal_answers, "oncall_provider": "opsgenie", "tier": 1}),
+        render({**minimal_answers, **SRE_ON_CALL, "oncall_provider": "opsgenie", "tier": 1}),
         render(
             {**minimal_answers, "description": HOSTILE[0], "org_domain": "platform.acme.example"}
         ),

@@ -27,6 +27,7 @@ TYPED = {
     "owner_email": "orders@acme.example",
     "cost_center": "cc-1234",
     "oncall_escalation_policy": "PORDERS1",
+    "sre_escalation_policy": "PSRE1",
 }
 
 
@@ -157,8 +158,16 @@ def test_every_prompt_renders_on_every_choice_path(
     expected = set(questions)
     if path["tier"] != 1:
         expected.discard("dr_region")
-    if path["oncall_provider"] == "none":
+    pager = path["oncall_provider"] != "none"
+    sre_level = path["ownership_model"] == "shared" or (
+        path["ownership_model"] == "platform" and path["tier"] == 1
+    )
+    if not pager:
         expected.discard("oncall_escalation_policy")
+    if not (pager and (sre_level or path["ownership_model"] == "sre_only")):
+        expected.discard("sre_escalation_policy")
+    if not (pager and sre_level):
+        expected.discard("sre_slack_channel")
     assert set(prompted) == expected
 
     for name, seen in prompted.items():
@@ -226,6 +235,12 @@ WALK: dict[str, Step] = {
     "ownership_model": Step(UP),
     "sre_team": Step(""),
     "platform_team": Step(""),
+    "sre_escalation_policy": Step(
+        CLEAR + "PSRE1", wrong=[("PORDERS1", "SRE's own policy, not the service team's")]
+    ),
+    "sre_slack_channel": Step(
+        CLEAR + "#sre-oncall", wrong=[("#orders-alerts", "SRE's own channel")]
+    ),
     "cost_center": Step(CLEAR + "cc-1234", wrong=[("CC_1234", "cost centre")]),
     "data_classification": Step(DOWN),
     "repository": Step(""),
@@ -259,6 +274,8 @@ WALKED = {
     "oncall_provider": "pagerduty",
     "oncall_escalation_policy": "PORDERS1",
     "ownership_model": "shared",
+    "sre_escalation_policy": "PSRE1",
+    "sre_slack_channel": "#sre-oncall",
     "cost_center": "cc-1234",
     "data_classification": "confidential",
     "repository": "acme/orders-api",

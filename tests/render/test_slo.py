@@ -12,7 +12,14 @@ import pytest
 
 from generator.validate import validate
 from generator.validators import Status
-from tests.conftest import Render, example_files, load_yaml, require_helm, require_tool
+from tests.conftest import (
+    SRE_ON_CALL,
+    Render,
+    example_files,
+    load_yaml,
+    require_helm,
+    require_tool,
+)
 
 EXAMPLE_NAMES = [path.stem for path in example_files()]
 RULES = Path("observability/prometheus/slo-rules.yaml")
@@ -95,7 +102,7 @@ def test_every_alert_is_labelled_annotated_and_has_a_runbook_in_the_repo(
 def test_only_tiers_one_and_two_page(
     render: Render, minimal_answers: dict[str, Any], tier: int
 ) -> None:
-    alerts = _alerts(render({**minimal_answers, "tier": tier}))
+    alerts = _alerts(render({**minimal_answers, **SRE_ON_CALL, "tier": tier}))
     fast = {a["labels"]["severity"] for a in alerts if a["alert"] == "ErrorBudgetFastBurn"}
     assert fast == ({"ticket"} if tier == 3 else {"page"})
     assert {a["labels"]["severity"] for a in alerts if a["alert"] != "ErrorBudgetFastBurn"} == {
@@ -213,19 +220,14 @@ def test_prometheus_rule_in_the_chart_carries_the_same_groups(
         assert rule["spec"]["groups"] == groups
 
 
-def _receivers(route: dict[str, Any]) -> dict[str, str]:
-    sub = route["route"]["routes"][0]["routes"]
-    return {r["receiver"]: r["matchers"][0] for r in sub}
-
-
 @pytest.mark.parametrize(
-    ("model", "tier", "page_receiver", "sre_sees_pages"),
+    ("model", "tier", "policy", "sre_sees_pages"),
     [
-        ("dev_only", 2, "catalog-pagerduty", False),
-        ("shared", 2, "catalog-pagerduty", True),
-        ("platform", 2, "catalog-pagerduty", False),
-        ("platform", 1, "catalog-pagerduty", True),
-        ("sre_only", 2, "sre-pagerduty", False),
+        ("dev_only", 2, "PCATALOG1", False),
+        ("shared", 2, "PCATALOG1", True),
+        ("platform", 2, "PCATALOG1", False),
+        ("platform", 1, "PCATALOG1", True),
+        ("sre_only", 2, "PSRE1", False),
     ],
 )
 def test_routing_follows_the_ownership_model(
@@ -233,24 +235,25 @@ def test_routing_follows_the_ownership_model(
     minimal_answers: dict[str, Any],
     model: str,
     tier: int,
-    page_receiver: str,
+    policy: str,
     sre_sees_pages: bool,
 ) -> None:
-    repo = render(
-        {**minimal_answers, "ownership_model": model, "tier": tier, "environments": ["prod"]}
-    )
-    route = load_yaml(repo / ROUTE)
-    routes = route["route"]["routes"][0]["routes"]
+    answers = {**minimal_answers, "ownership_model": model, "tier": tier, "environments": ["prod"]}
+    if model in ("shared", "sre_only") or tier == 1:
+        answers["sre_escalation_policy"] = "PSRE1"
+    route = load_yaml(render(answers) / ROUTE)
+    assert route["route"]["matchers"] == ['service="catalog-api"']
+    routes = route["route"]["routes"]
     pages = [r["receiver"] for r in routes if r["matchers"] == ['severity="page"']]
     tickets = [r["receiver"] for r in routes if r["matchers"] == ['severity="ticket"']]
-    assert pages[0] == page_receiver
-    assert ("sre-slack" in pages) == sre_sees_pages
-    assert tickets == ["catalog-slack"]
+    assert pages[0] == "catalog-api-page"
+    assert ("catalog-api-sre-mirror" in pages) == sre_sees_pages
+    assert tickets == ["catalog-api-ticket"]
     receivers = {r["name"]: r for r in route["receivers"]}
-    assert receivers["catalog-slack"]["slack_configs"][0]["channel"] == "#catalog-alerts"
+    assert receivers["catalog-api-ticket"]["slack_configs"][0]["channel"] == "#catalog-alerts"
     assert (
-        receivers[page_receiver]["pagerduty_configs"][0]["details"]["escalation_policy"]
-        == "PCATALOG1"
+        receivers["catalog-api-page"]["pagerduty_configs"][0]["details"]["escalation_policy"]
+        == policy
     )
     assert route["inhibit_rules"][0]["equal"] == ["service", "slo"]
     assert "routing_key" not in str(route).replace("routing_key_file", "")
@@ -260,16 +263,16 @@ def test_without_an_on_call_provider_pages_go_to_the_channel(
     render: Render, minimal_answers: dict[str, Any]
 ) -> None:
     answers = {k: v for k, v in minimal_answers.items() if k != "oncall_escalation_policy"}
-    route = load_yaml(render({**answers, "tier": 3, "oncall_provider": "none"}) / ROUTE)
-    routes = route["route"]["routes"][0]["routes"]
-    assert {r["receiver"] for r in routes} == {"catalog-slack"}
-    assert [r["name"] for r in route["receivers"]] == ["catalog-slack"]
+    route = load_yaml(render({**answers, "oncall_provider": "none", "tier": 3}) / ROUTE)
+    routes = route["route"]["routes"]
+    assert {r["receiver"] for r in routes} == {"catalog-api-ticket"}
+    assert [r["name"] for r in route["receivers"]] == ["catalog-api-ticket"]
 
 
 def test_opsgenie_pages_the_escalation(render: Render, minimal_answers: dict[str, Any]) -> None:
     route = load_yaml(render({**minimal_answers, "oncall_provider": "opsgenie"}) / ROUTE)
     receivers = {r["name"]: r for r in route["receivers"]}
-    responders = receivers["catalog-opsgenie"]["opsgenie_configs"][0]["responders"]
+    responders = receivers["catalog-api-page"]["opsgenie_configs"][0]["responders"]
     assert responders == [{"name": "PCATALOG1", "type": "escalation"}]
 
 

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Render, copy_template
+from tests.conftest import SRE_ON_CALL, Render, copy_template, load_yaml
 
-TIER1 = {"tier": 1, "dr_region": "eu-central-1"}
+TIER1 = {"tier": 1, "dr_region": "eu-central-1", **SRE_ON_CALL}
+SHARED = {"ownership_model": "shared", **SRE_ON_CALL}
 
 # (id, changes to the minimal valid answers, question the error must name, words of the rule)
 BAD_ANSWERS: list[tuple[str, dict[str, Any], str, str]] = [
@@ -58,6 +59,30 @@ BAD_ANSWERS: list[tuple[str, dict[str, Any], str, str]] = [
         "^[A-Za-z0-9_-]{1,64}$",
     ),
     ("ownership-model", {"ownership_model": "devs"}, "ownership_model", "is not in"),
+    (
+        "sre-escalation-policy-space",
+        {**SHARED, "sre_escalation_policy": "sre on call"},
+        "sre_escalation_policy",
+        "^[A-Za-z0-9_-]{1,64}$",
+    ),
+    (
+        "sre-escalation-policy-the-team's",
+        {"ownership_model": "sre_only", "sre_escalation_policy": "PCATALOG1"},
+        "sre_escalation_policy",
+        "is also oncall_escalation_policy; the rule is SRE's own policy",
+    ),
+    (
+        "sre-slack-channel-no-hash",
+        {**SHARED, "sre_slack_channel": "sre-alerts"},
+        "sre_slack_channel",
+        "^#[a-z0-9]",
+    ),
+    (
+        "sre-slack-channel-the-team's",
+        {**SHARED, "sre_slack_channel": "#catalog-alerts"},
+        "sre_slack_channel",
+        "is also slack_channel; the rule is SRE's own channel",
+    ),
     ("tier-out-of-range", {"tier": 4}, "tier", "is not in"),
     ("tier-not-number", {"tier": "one"}, "tier", "is not in"),
     ("port-not-whole", {"container_port": 8080.5}, "container_port", "whole number"),
@@ -187,6 +212,44 @@ def test_escalation_policy_not_asked_without_oncall_provider(
     assert "oncall_escalation_policy" not in recorded
 
 
+SRE_ANSWERS = ("sre_escalation_policy", "sre_slack_channel")
+
+
+@pytest.mark.parametrize(
+    ("changes", "asked"),
+    [
+        ({"ownership_model": "dev_only"}, set()),
+        ({"ownership_model": "platform"}, set()),
+        ({"ownership_model": "platform", "tier": 1}, set(SRE_ANSWERS)),
+        ({"ownership_model": "shared"}, set(SRE_ANSWERS)),
+        ({"ownership_model": "sre_only"}, {"sre_escalation_policy"}),
+        ({"ownership_model": "sre_only", "oncall_provider": "none", "tier": 3}, set()),
+    ],
+)
+def test_sre_on_call_is_asked_where_sre_is_reached(
+    render: Render, minimal_answers: dict[str, Any], changes: dict[str, Any], asked: set[str]
+) -> None:
+    answers = {**minimal_answers, **SRE_ON_CALL, **changes}
+    if changes.get("oncall_provider") == "none":
+        del answers["oncall_escalation_policy"]
+    recorded = load_yaml(render(answers) / ".copier-answers.yml")
+    assert {key for key in SRE_ANSWERS if key in recorded} == asked
+    if "sre_slack_channel" in asked:
+        assert recorded["sre_slack_channel"] == "#sre-alerts"
+
+
+@pytest.mark.parametrize(
+    "changes", [{"ownership_model": "sre_only"}, {"ownership_model": "shared"}, {"tier": 1}]
+)
+def test_sre_escalation_policy_is_required_where_sre_is_paged(
+    template_dir: Path, tmp_path: Path, minimal_answers: dict[str, Any], changes: dict[str, Any]
+) -> None:
+    destination = tmp_path / "service"
+    message = _refused(template_dir, destination, {**minimal_answers, **changes})
+    assert "sre_escalation_policy" in message
+    assert not destination.exists()
+
+
 def test_defaults_follow_the_tier(render: Render, minimal_answers: dict[str, Any]) -> None:
     from tests.conftest import load_yaml
 
@@ -211,7 +274,7 @@ def test_defaults_follow_the_tier(render: Render, minimal_answers: dict[str, Any
         },
     }
     for tier, values in expected.items():
-        repo = render({**minimal_answers, "tier": tier})
+        repo = render({**minimal_answers, **SRE_ON_CALL, "tier": tier})
         recorded = load_yaml(repo / ".copier-answers.yml")
         assert {key: recorded[key] for key in values} == values
         assert ("dr_region" in recorded) == (tier == 1)
@@ -249,7 +312,7 @@ def test_dr_region_default_never_equals_primary(
 ) -> None:
     from tests.conftest import load_yaml
 
-    repo = render({**minimal_answers, "tier": 1, "aws_region": "eu-central-1"})
+    repo = render({**minimal_answers, **SRE_ON_CALL, "tier": 1, "aws_region": "eu-central-1"})
     recorded = load_yaml(repo / ".copier-answers.yml")
     assert recorded["dr_region"] != "eu-central-1"
 

@@ -166,7 +166,7 @@ def test_second_update_is_a_no_op(resolved: Path) -> None:
     assert git(resolved, "rev-parse", "HEAD") == head
 
 
-VALIDATOR_TOOLS = ("terraform", "checkov", "promtool", "shellcheck")
+VALIDATOR_TOOLS = ("terraform", "checkov", "promtool", "amtool", "shellcheck")
 
 
 @pytest.mark.slow
