@@ -1692,6 +1692,14 @@ def check_alert_routing(repo: Repo, f: Findings) -> None:
                 "collides with another service's",
             )
     pager = PAGER_CONFIGS.get(a.oncall_provider)
+    if PAGES.get(a.tier) and not pager:
+        f.bad(
+            ANSWERS_REF,
+            repo.find_line(ANSWERS_REF, r"^oncall_provider:"),
+            f"tier {a.tier} pages on fast burn, but oncall_provider is {a.oncall_provider!r}: "
+            "its pages reach no pager (`copier update --data oncall_provider=pagerduty` or "
+            "opsgenie, with an escalation policy)",
+        )
     policy, page_owner = _page_policy(a)
     channel = str(a.get("slack_channel", ""))
     sre_channel = str(a.get("sre_slack_channel", "")) if pager and _sre_escalates(a) else ""

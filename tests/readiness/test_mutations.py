@@ -581,6 +581,14 @@ def test_a_release_gate_that_can_never_fail_fails_deploy_strategy(
     others_pass(repo, "deploy-strategy")
 
 
+def test_a_paging_tier_without_a_pager_fails_alert_routing(example_copy: Breakable) -> None:
+    """An answers file edited past the questionnaire: tier 2 pages, nobody carries a pager."""
+    repo = example_copy("docs-portal")
+    edit(repo / ".copier-answers.yml", "tier: 3", "tier: 2")
+    _, result = failing(repo, "alert-routing")
+    names(result, ".copier-answers.yml:", "tier 2 pages on fast burn", "'none'")
+
+
 def test_latency_threshold_off_the_buckets_fails_sli(example_copy: Breakable) -> None:
     repo = example_copy("payments-api")
     edit(repo / "observability/slos.yaml", 'le=~\\"0\\\\\\\\.250*\\"', 'le=~\\"0\\\\\\\\.30*\\"')
