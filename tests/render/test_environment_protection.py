@@ -288,7 +288,7 @@ def _run_gitlab_job(
 def test_the_github_workflow_applies_the_approvers(
     render: Render, minimal_answers: dict[str, Any], host: str, model: str
 ) -> None:
-    repo = render({**minimal_answers, "ownership_model": model})
+    repo = render({**minimal_answers, **SRE_ON_CALL, "ownership_model": model})
     done = _run_github_workflow(repo, host, {TOKEN_SECRET: "gh-secret"})
     assert done.returncode == 0, done.stderr
     assert f"prod: approvers {', '.join(PROD_APPROVERS[model])}" in done.stdout
@@ -315,7 +315,9 @@ def test_the_github_workflow_without_its_secret_fails_naming_it(
 def test_the_gitlab_job_applies_the_approvers(
     render: Render, minimal_answers: dict[str, Any], host: str, model: str
 ) -> None:
-    repo = render({**minimal_answers, "ownership_model": model, "ci_provider": "gitlab"})
+    repo = render(
+        {**minimal_answers, **SRE_ON_CALL, "ownership_model": model, "ci_provider": "gitlab"}
+    )
     done = _run_gitlab_job(repo, host, {TOKEN_SECRET: "gl-secret"})
     assert done.returncode == 0, done.stderr
     gitlab = _FakeHost.state["gitlab"]
