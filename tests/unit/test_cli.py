@@ -91,7 +91,9 @@ def test_new_data_overrides_the_answers_file(
         cli,
         [
             "new", str(answers), str(destination), "--template", str(template_dir),
-            "--data", "tier=1", "--data", "container_port=9090", "--no-validate",
+            "--data", "tier=1", "--data", "container_port=9090",
+            # platform ownership at tier 1: SRE is the last escalation level.
+            "--data", "sre_escalation_policy=PSRE1", "--no-validate",
         ],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
