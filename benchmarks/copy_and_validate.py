@@ -29,7 +29,7 @@ from generator.validate import validate  # noqa: E402
 def _template_snapshot(target: Path) -> Path:
     """The working tree's template outside git, as the test suite renders it."""
     target.mkdir(parents=True)
-    for part in ("copier.yml", "includes", "templates", "migrations"):
+    for part in ("copier.yml", "policy.yml", "includes", "templates", "migrations"):
         source = ROOT / part
         if source.is_dir():
             shutil.copytree(source, target / part)

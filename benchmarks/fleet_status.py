@@ -32,7 +32,7 @@ from tests.fleet.builders import build_fleet, template_repo  # noqa: E402
 def _template_snapshot(target: Path) -> Path:
     """The working tree's template outside git, as the test suite renders it."""
     target.mkdir(parents=True)
-    for part in ("copier.yml", "includes", "templates"):
+    for part in ("copier.yml", "policy.yml", "includes", "templates"):
         source = ROOT / part
         if source.is_dir():
             shutil.copytree(source, target / part)

@@ -18,6 +18,9 @@ from generator.fleet.plan import to_json as plan_json
 from generator.fleet.status import to_json as status_json
 from generator.fleet.status import to_table as status_table
 from generator.new import parse_data, render
+from generator.policy import load_policy
+from generator.policy import to_json as policy_json
+from generator.policy import to_table as policy_table
 from generator.readiness import CHECKS
 from generator.readiness import readiness as run_readiness
 from generator.readiness.formats import FORMATS, to_text
@@ -295,14 +298,50 @@ See docs/readiness.md.
     show_default=True,
     help="Fail when the score is below this, even if every required check passes.",
 )
-def readiness(path: Path, output_format: str, min_score: int) -> None:
-    report = run_readiness(path, min_score=min_score, progress=_progress)
+@click.option(
+    "--template",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="Hold the repository to the policy (policy.yml) of this template checkout "
+    "(default: the template this toolkit comes from).",
+)
+def readiness(path: Path, output_format: str, min_score: int, template: Path | None) -> None:
+    policy = load_policy(template) if template is not None else None
+    report = run_readiness(path, min_score=min_score, progress=_progress, policy=policy)
     if output_format == "text":
         click.echo(to_text(report, colour=_colour()), color=_colour())
     else:
         click.echo(FORMATS[output_format](report))
     if not report.passed:
         sys.exit(1)
+
+
+@cli.group()
+def policy() -> None:
+    """The platform's standards: the template's org profile and tier table (policy.yml)."""
+
+
+@policy.command("show")
+@click.option(
+    "--template",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="A template checkout (default: the template this toolkit comes from).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table: for people; json: for machines, with a `sources` map of key to path:line.",
+)
+def policy_show(template: Path | None, output_format: str) -> None:
+    """The effective policy of a template, each value with the path:line it comes from.
+
+    Editing the value at that line and rendering again is how a platform team changes its
+    standards (docs/adopting.md).
+    """
+    loaded = load_policy(template)
+    click.echo(policy_json(loaded) if output_format == "json" else policy_table(loaded))
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.server
 import json
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -17,11 +18,12 @@ import copier
 import pytest
 from ruamel.yaml import YAML
 
+from generator.policy import load_policy
 from generator.tools import which
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "answers"
-TEMPLATE_PARTS = ("copier.yml", "includes", "templates", "migrations", "CHANGELOG.md")
+TEMPLATE_PARTS = ("copier.yml", "policy.yml", "includes", "templates", "migrations", "CHANGELOG.md")
 
 Render = Callable[..., Path]
 
@@ -75,7 +77,12 @@ def require_crd_schemas() -> Path:
 @pytest.fixture(scope="session")
 def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The template as it is in the working tree, outside git (so uncommitted edits count)."""
-    target = tmp_path_factory.mktemp("template")
+    return snapshot_template(tmp_path_factory.mktemp("template"))
+
+
+def snapshot_template(target: Path) -> Path:
+    """Copy the working tree's template (the files Copier reads) into ``target``."""
+    target.mkdir(parents=True, exist_ok=True)
     for part in TEMPLATE_PARTS:
         source = ROOT / part
         if source.is_dir():
@@ -190,3 +197,26 @@ def serve_locally(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator
     finally:
         server.shutdown()
         server.server_close()
+
+
+def edit_policy(template: Path, changes: Mapping[str, Any]) -> None:
+    """Change values of ``template``'s policy.yml as a platform team does: on the line
+    `paved policy show` names for the dotted key (``tiers.2.prod_min_replicas``), leaving
+    every other line as it is."""
+    path = template / "policy.yml"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    for dotted, value in changes.items():
+        sources = load_policy(template).sources
+        assert dotted in sources, f"policy.yml has no {dotted}"
+        index = sources[dotted] - 1
+        key = re.escape(dotted.rsplit(".", 1)[1])
+        text = json.dumps(value) if isinstance(value, str | bool) else str(value)
+        new, count = re.subn(
+            rf"((?<![\w-]){key}:[ \t]*)([^,}}#\n]*?)(?=[ \t]*(?:[,}}]|#|$))",
+            lambda match: str(match.group(1)) + text,  # noqa: B023 (used at once)
+            lines[index],
+            count=1,
+        )
+        assert count == 1, f"policy.yml:{index + 1}: {dotted} is not on this line"
+        lines[index] = new
+        path.write_text("".join(lines), encoding="utf-8")

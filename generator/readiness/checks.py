@@ -1,4 +1,5 @@
-"""The readiness checks, one function per stable id, in the order of PRODUCT.md's checklist.
+"""The readiness checks, one function per stable id, in the order of the readiness checklist
+(docs/readiness.md).
 
 Each check reads the files a team edits (CODEOWNERS, the chart rendered for prod, the
 Terraform roots and module, the CI definitions, the rule files, the docs) and compares them
@@ -19,10 +20,11 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from generator.alertmanager import matchers, route_matches, route_receivers, service_of
+from generator.policy import Tier
 from generator.readiness import markdown, protection
 from generator.readiness.ci import GITHUB_WORKFLOWS, GITLAB_CI, Job, Pipeline, pipeline
 from generator.readiness.model import Check, Findings, Registry
@@ -75,18 +77,8 @@ RACI_ROWS = (
 RUNBOOK_SECTIONS = ("Symptoms", "Impact", "Diagnosis", "Mitigation", "Escalation", "Verification")
 CONTRACT_RUNBOOKS = ("rollback", "deploy-failure", "disaster-recovery", "dependency-outage")
 
-# PRODUCT.md's tier table.
-PROD_MIN_REPLICAS = {1: 3, 2: 2, 3: 2}
-ZONE_SPREAD = {1: True, 2: True, 3: False}
-RDS_BACKUP_DAYS = {1: 35, 2: 14, 3: 7}
-RDS_MULTI_AZ = {1: True, 2: True, 3: False}
-RDS_DELETION_PROTECTION = {1: True, 2: True, 3: False}
-PAGES = {1: True, 2: True, 3: False}
-# Multi-window multi-burn-rate alerting: the fast page and the slowest ticket window, and
-# the highest error ratio an alert may wait for (includes/slo.jinja MAX_ERROR_RATIO): a
-# threshold above it, let alone above 1, pages for nothing short of a total outage or never.
-FAST_BURN, SLOW_BURN = 14.4, 1.0
-MAX_ERROR_RATIO = 0.5
+# The tier table, the burn rates and the error-ratio ceiling are the template's policy
+# (policy.yml, read by generator.policy): repo.policy.
 
 HOSTNAME_KEY = "kubernetes.io/hostname"
 ZONE_KEY = "topology.kubernetes.io/zone"
@@ -727,14 +719,16 @@ def check_slo(repo: Repo, f: Findings) -> None:
             f.bad(RULES_FILE, None, f"SLO {name}: no alert carries slo={name}")
             continue
         thresholds = [t for r in alerts for t in _thresholds(r.expr)]
-        for burn, label in ((FAST_BURN, "fast"), (SLOW_BURN, "slow")):
-            wanted_ratio = min(burn * budget, MAX_ERROR_RATIO)
+        ceiling = float(repo.policy.slo["max_error_ratio"])
+        burns = ((repo.policy.fast_burn_rate(), "fast"), (repo.policy.slow_burn_rate(), "slow"))
+        for burn, label in burns:
+            wanted_ratio = min(burn * budget, ceiling)
             if not any(_close(t, wanted_ratio) for t in thresholds):
                 f.bad(
                     alerts[0].file,
                     alerts[0].line,
                     f"SLO {name}: no {label}-burn alert at {burn:g} x budget, at most "
-                    f"{MAX_ERROR_RATIO:g} ({wanted_ratio:.6g})",
+                    f"{ceiling:g} ({wanted_ratio:.6g})",
                 )
         for rule in alerts:
             unreachable = [t for t in _thresholds(rule.expr) if t >= 1]
@@ -747,13 +741,14 @@ def check_slo(repo: Repo, f: Findings) -> None:
                 )
         severities = {r.labels.get("severity") for r in alerts}
         pages = [r for r in alerts if r.labels.get("severity") == "page"]
-        if PAGES[a.tier] and not pages:
+        tier_pages = repo.policy.tier(a.tier).pages
+        if tier_pages and not pages:
             f.bad(
                 alerts[0].file,
                 alerts[0].line,
                 f"SLO {name}: tier {a.tier} pages on fast burn; no alert has severity page",
             )
-        elif not PAGES[a.tier] and pages:
+        elif not tier_pages and pages:
             f.bad(
                 pages[0].file,
                 pages[0].line,
@@ -1313,9 +1308,10 @@ def _dr_region(repo: Repo, f: Findings) -> None:
     10,
     "Backups of data: retention per tier in prod",
     required=True,
-    fix="Keep RDS backups at the tier's retention (35/14/7 days) with deletion protection "
-    "for tiers 1-2, a cross-region copy for tier 1, and versioning on every S3 bucket: "
-    "remove overrides such as `backup_retention_days` from terraform/envs/prod.",
+    fix="Keep RDS backups at the tier's retention ({rds_backup_days} days for tier {tier}), "
+    "with the deletion protection and cross-region copies the tier's policy asks for "
+    "(terraform/modules/service/tiers.tf), and versioning on every S3 bucket: remove "
+    "overrides such as `backup_retention_days` from terraform/envs/prod.",
 )
 def check_backups(repo: Repo, f: Findings) -> None:
     a = repo.answers
@@ -1325,7 +1321,7 @@ def check_backups(repo: Repo, f: Findings) -> None:
         return
     for instance in _prod_instances(repo, f, "Call the service module from terraform/envs/prod."):
         if "postgres" in stores:
-            _rds_backups(instance, a.tier, f)
+            _rds_backups(instance, a.tier, repo.policy.tier(a.tier), f)
         if "s3" in stores:
             _s3_versioning(instance, f)
 
@@ -1354,8 +1350,8 @@ def _evidence_for(
     f.bad(block.file, line, what)
 
 
-def _rds_backups(instance: ModuleInstance, tier: int, f: Findings) -> None:
-    days = RDS_BACKUP_DAYS[tier]
+def _rds_backups(instance: ModuleInstance, tier: int, rules: Tier, f: Findings) -> None:
+    days = rules.rds_backup_days
     databases = list(_resources(instance, "aws_db_instance"))
     if not databases:
         f.bad(instance.module.directory, None, "postgres answered; no aws_db_instance in prod")
@@ -1381,7 +1377,7 @@ def _rds_backups(instance: ModuleInstance, tier: int, f: Findings) -> None:
                 origins,
                 tier,
             )
-        if RDS_DELETION_PROTECTION[tier]:
+        if rules.rds_deletion_protection:
             value, origins, unknown = _effective(instance, block, "deletion_protection", False)
             _evidence_for(
                 f,
@@ -1394,7 +1390,7 @@ def _rds_backups(instance: ModuleInstance, tier: int, f: Findings) -> None:
                 origins,
                 tier,
             )
-    if tier == 1:
+    if rules.dr_copies:
         copies = list(_resources(instance, "aws_db_instance_automated_backups_replication"))
         if copies:
             block = copies[0][0]
@@ -1407,8 +1403,8 @@ def _rds_backups(instance: ModuleInstance, tier: int, f: Findings) -> None:
             f.bad(
                 instance.module.directory,
                 None,
-                "tier 1: no aws_db_instance_automated_backups_replication copies the RDS "
-                "backups to the DR region in prod",
+                f"tier {tier}: no aws_db_instance_automated_backups_replication copies the "
+                "RDS backups to the DR region in prod",
             )
 
 
@@ -1454,21 +1450,23 @@ def _s3_versioning(instance: ModuleInstance, f: Findings) -> None:
     "Redundancy: replicas, PDB and spread in prod; multi-AZ and multi-region per tier",
     required=True,
     fix="Run at least the tier's replicas in prod (values-prod.yaml replicaCount and "
-    "autoscaling.minReplicas: 3 for tier 1, else 2), keep the PodDisruptionBudget and the "
-    "topology spread, and keep RDS multi-AZ (tiers 1-2) and S3 replication (tier 1).",
+    "autoscaling.minReplicas: {prod_min_replicas} for tier {tier}), keep the "
+    "PodDisruptionBudget and the topology spread, and keep RDS multi-AZ and S3 replication "
+    "where the tier's policy asks for them.",
 )
 def check_redundancy(repo: Repo, f: Findings) -> None:
     a = repo.answers
     tier = a.tier
-    minimum = PROD_MIN_REPLICAS[tier]
+    rules = repo.policy.tier(tier)
+    minimum = rules.prod_min_replicas
     manifests = _manifests(repo, f)
     if manifests is not None:
         _pod_redundancy(repo, manifests, tier, minimum, f)
     else:
         _values_redundancy(repo, tier, minimum, f)
-    if "postgres" in a.datastores or (tier == 1 and "s3" in a.datastores):
+    if "postgres" in a.datastores or (rules.dr_copies and "s3" in a.datastores):
         for instance in _prod_instances(repo, f, "Call the service module from the prod root."):
-            if "postgres" in a.datastores and RDS_MULTI_AZ[tier]:
+            if "postgres" in a.datastores and rules.rds_multi_az:
                 for block, _ in _resources(instance, "aws_db_instance"):
                     value, origins, unknown = _effective(instance, block, "multi_az", False)
                     _evidence_for(
@@ -1482,7 +1480,7 @@ def check_redundancy(repo: Repo, f: Findings) -> None:
                         origins,
                         tier,
                     )
-            if tier == 1 and "s3" in a.datastores:
+            if rules.dr_copies and "s3" in a.datastores:
                 found = list(_resources(instance, "aws_s3_bucket_replication_configuration"))
                 if found:
                     block = found[0][0]
@@ -1589,7 +1587,7 @@ def _pod_redundancy(
         for c in spread
         if isinstance(c, dict) and _selects(c.get("labelSelector"), labels)
     }
-    wanted = [HOSTNAME_KEY] + ([ZONE_KEY] if ZONE_SPREAD[tier] else [])
+    wanted = [HOSTNAME_KEY] + ([ZONE_KEY] if repo.policy.tier(tier).zone_spread else [])
     for key in wanted:
         short = "zone" if key == ZONE_KEY else "hostname"
         rel, line = repo.values_line(PROD, "topologySpread", short, "enabled")
@@ -1692,7 +1690,7 @@ def check_alert_routing(repo: Repo, f: Findings) -> None:
                 "collides with another service's",
             )
     pager = PAGER_CONFIGS.get(a.oncall_provider)
-    if PAGES.get(a.tier) and not pager:
+    if repo.policy.tier(a.tier).pages and not pager:
         f.bad(
             ANSWERS_REF,
             repo.find_line(ANSWERS_REF, r"^oncall_provider:"),
@@ -2137,9 +2135,16 @@ def check_security_context(repo: Repo, f: Findings) -> None:
 def run_all(
     repo: Repo, progress: Callable[[str], None] = lambda _: None
 ) -> Iterator[tuple[Check, Findings]]:
-    """Every check on ``repo``, in order, with what it found."""
+    """Every check on ``repo``, in order, with what it found.
+
+    A check's ``fix`` may name the repository's tier (``{tier}``) and the values of its row
+    of the policy's tier table (``{prod_min_replicas}``, ...).
+    """
+    fix_values = {"tier": repo.answers.tier, **asdict(repo.policy.tier(repo.answers.tier))}
     for check in CHECKS:
         progress(f"{check.id}: {check.title} ...")
         findings = Findings()
         check.run(repo, findings)
+        if findings.problems and not findings.fixes:
+            findings.fixes.append(check.fix.format_map(fix_values))
         yield check, findings

@@ -21,6 +21,7 @@ from ruamel.yaml.error import YAMLError
 
 from generator import hcl
 from generator.errors import RepositoryError
+from generator.policy import Policy, load_policy
 from generator.validators.base import Context
 from generator.validators.helm import (
     NO_HELM,
@@ -176,7 +177,10 @@ class ChartUnavailableError(Exception):
 class Repo:
     """A generated service repository, read lazily and once."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, policy: Policy | None = None) -> None:
+        # The standards the repository is held to: its template's policy (the toolkit's
+        # own unless named).
+        self.policy = policy if policy is not None else load_policy()
         if not root.exists():
             raise RepositoryError(f"{root}: no such directory")
         if not root.is_dir():

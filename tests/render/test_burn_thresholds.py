@@ -11,13 +11,14 @@ from typing import Any
 
 import pytest
 
-from generator.readiness.checks import MAX_ERROR_RATIO
+from generator.policy import load_policy
 from tests.conftest import ROOT, Render, copy_template, load_yaml, require_tool
 
 RULES = Path("observability/prometheus/slo-rules.yaml")
 TESTS = Path("observability/prometheus/tests/slo-rules.test.yaml")
-# The burn rates of the alert pairs, in the order includes/slo.jinja lists them.
-RATES = (14.4, 6, 3, 1)
+# The policy's burn-rate pairs, in its order (the order includes/slo.jinja renders them).
+POLICY = load_policy(ROOT)
+RATES = tuple(float(pair["rate"]) for pair in POLICY.slo["burn_windows"])
 
 
 def _accepted_range(question: str) -> tuple[float, float]:
@@ -41,6 +42,7 @@ def thresholds(tmp_path_factory: pytest.TempPathFactory) -> dict[float, list[flo
     objectives = sorted(set(_grid("slo_availability")) | set(_grid("slo_latency_target")))
     template = tmp_path_factory.mktemp("thresholds")
     shutil.copytree(ROOT / "includes", template / "includes")
+    shutil.copy2(ROOT / "policy.yml", template / "policy.yml")
     (template / "copier.yml").write_text("_subdirectory: out\nobjectives:\n  type: yaml\n")
     (template / "out").mkdir()
     (template / "out" / "thresholds.txt.jinja").write_text(
@@ -62,11 +64,12 @@ def thresholds(tmp_path_factory: pytest.TempPathFactory) -> dict[float, list[flo
 def test_no_threshold_needs_more_than_half_the_requests_failing(
     thresholds: dict[float, list[float]],
 ) -> None:
+    ceiling = float(POLICY.slo["max_error_ratio"])
     for objective, values in thresholds.items():
         budget = (100 - objective) / 100
         for rate, value in zip(RATES, values, strict=True):
-            assert value <= MAX_ERROR_RATIO < 1, (objective, rate, value)
-            assert value == pytest.approx(min(rate * budget, MAX_ERROR_RATIO), abs=1e-9)
+            assert value <= ceiling < 1, (objective, rate, value)
+            assert value == pytest.approx(min(rate * budget, ceiling), abs=1e-9)
 
 
 def test_a_looser_objective_never_pages_sooner(thresholds: dict[float, list[float]]) -> None:

@@ -41,6 +41,7 @@ def snippet(tmp_path_factory: pytest.TempPathFactory) -> Snippet:
     def _render(source: str, data: dict[str, Any]) -> str:
         template = tmp_path_factory.mktemp("snippet")
         shutil.copytree(root / "includes", template / "includes")
+        shutil.copy2(root / "policy.yml", template / "policy.yml")
         types = {str: "str", int: "int"}
         questions = "\n".join(
             f"{key}:\n  type: {types.get(type(v), 'yaml')}" for key, v in data.items()

@@ -17,19 +17,20 @@ from typing import Any
 import copier
 import pytest
 
-from tests.conftest import git, load_yaml
+from tests.conftest import edit_policy, git, load_yaml
 
 V1, V2, V3 = "v0.1.0", "v0.2.0", "v0.3.0"
 
 
 # -- v0.2.0: what the platform team changes ------------------------------------------------
 
-# A line changed: a larger prod HPA ceiling for every tier.
-HPA_V1, HPA_V2 = "{1: 12, 2: 8, 3: 4}", "{1: 16, 2: 10, 3: 6}"
+# Policy lines changed (policy.yml): a larger prod HPA ceiling for every tier, and, where
+# teams also tune, the standard pod's CPU request.
 MAX_REPLICAS_V2 = {1: 16, 2: 10, 3: 6}
-# A line changed where teams also tune: the standard pod's CPU request.
-CPU_V1 = "'standard': {'requests': {'cpu': '500m'"
-CPU_V2 = "'standard': {'requests': {'cpu': '250m'"
+POLICY_V2 = {
+    **{f"tiers.{tier}.prod_max_replicas": ceiling for tier, ceiling in MAX_REPLICAS_V2.items()},
+    "pod_sizes.standard.requests.cpu": "250m",
+}
 # A changed line in the README and in the runbook, away from where teams append.
 README_V1 = "State is kept in the S3 bucket"
 README_V2 = "Terraform state is kept in the S3 bucket"
@@ -135,8 +136,7 @@ def _add_notes(template: Path, notes: str) -> None:
 
 def evolve_to_v2(template: Path) -> None:
     """The platform team's changes for v0.2.0, as string edits of known template files."""
-    _edit(template / "includes" / "helm.jinja", HPA_V1, HPA_V2)
-    _edit(template / "includes" / "helm.jinja", CPU_V1, CPU_V2)
+    edit_policy(template, POLICY_V2)
     _edit(template / "templates" / "README.md.jinja", README_V1, README_V2)
     _edit(template / "templates" / "docs" / "runbooks" / "README.md.jinja", RUNBOOK_V1, RUNBOOK_V2)
     pre_commit = template / "templates" / ".pre-commit-config.yaml.jinja"

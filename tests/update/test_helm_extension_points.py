@@ -15,7 +15,7 @@ import pytest
 
 from generator.validators.base import Context
 from generator.validators.helm import rendered, targets
-from tests.conftest import git, load_yaml, require_helm
+from tests.conftest import edit_policy, git, load_yaml, require_helm
 
 TEAM_ADDITIONS = """
 # Team settings: the payment provider's sandbox in prod is a mistake we made once.
@@ -65,10 +65,7 @@ def test_team_values_survive_a_template_update(
     git(service, "commit", "-qam", "team settings")
 
     # The platform raises the tier-2 prod HPA ceiling in v2.
-    sizing = template / "includes" / "helm.jinja"
-    text = sizing.read_text()
-    assert "{1: 12, 2: 8, 3: 4}" in text
-    sizing.write_text(text.replace("{1: 12, 2: 8, 3: 4}", "{1: 12, 2: 10, 3: 4}"))
+    edit_policy(template, {"tiers.2.prod_max_replicas": 10})
     git(template, "commit", "-qam", "v2")
     git(template, "tag", "v2")
 

@@ -27,59 +27,7 @@ locals {
   # correct even in a root that forgets provider default_tags.
   tags = var.tags
 
-  # Tier-driven defaults, defined once. Each number is the policy for "how bad is
-  # it if this service loses data or is down":
-  #  backup_retention_days  RDS automated backups (point-in-time restore window).
-  #                         35 is the RDS maximum, so tier 1 can restore to any
-  #                         point in the last five weeks; tier 2 two weeks; tier 3
-  #                         one week, enough to notice and undo a bad migration.
-  #  multi_az               Synchronous standby in a second AZ; doubles instance
-  #                         cost, so only tiers with an availability objective.
-  #  deletion_protection    Blocks accidental `terraform destroy` / console deletes
-  #                         of the database; tier 3 data is disposable by design.
-  #  cross_region_dr        Copies backups and objects to the DR region (aws.dr) so
-  #                         a regional outage or an account-level incident in one
-  #                         region does not lose tier 1 data.
-  #  noncurrent_version_days How long overwritten/deleted S3 object versions stay
-  #                         recoverable.
-  #  budget_limit_usd       Default monthly cost budget; override per service.
-  #  sqs_message_age_alarm_seconds
-  #                         Age of the oldest waiting message at which the on-call
-  #                         hears about a stalled consumer: the delay the tier's
-  #                         users tolerate. Tier 1's 5 minutes still stays above the
-  #                         150 s a failing message may circulate (5 receives x 30 s
-  #                         visibility timeout) before it is moved to the DLQ, which
-  #                         has its own alarm; tier 3 waits an hour, long enough for
-  #                         a restart or a redeploy to catch up on its own.
-  tier_defaults = {
-    "1" = {
-      backup_retention_days         = 35
-      multi_az                      = true
-      deletion_protection           = true
-      cross_region_dr               = true
-      noncurrent_version_days       = 90
-      budget_limit_usd              = 1000
-      sqs_message_age_alarm_seconds = 300
-    }
-    "2" = {
-      backup_retention_days         = 14
-      multi_az                      = true
-      deletion_protection           = true
-      cross_region_dr               = false
-      noncurrent_version_days       = 60
-      budget_limit_usd              = 500
-      sqs_message_age_alarm_seconds = 900
-    }
-    "3" = {
-      backup_retention_days         = 7
-      multi_az                      = false
-      deletion_protection           = false
-      cross_region_dr               = false
-      noncurrent_version_days       = 30
-      budget_limit_usd              = 200
-      sqs_message_age_alarm_seconds = 3600
-    }
-  }
+  # Tier-driven defaults: local.tier_defaults (tiers.tf, the platform's policy).
   tier_settings = local.tier_defaults[tostring(var.tier)]
 
   backup_retention_days         = coalesce(var.backup_retention_days, local.tier_settings.backup_retention_days)

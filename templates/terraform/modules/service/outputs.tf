@@ -141,7 +141,7 @@ output "s3_log_bucket_name" {
 }
 
 output "s3_replica_bucket_arn" {
-  description = "ARN of the data bucket's replica in the DR region (tier 1 only); null otherwise."
+  description = "ARN of the data bucket's replica in the DR region (tiers with cross_region_dr in tier_defaults); null otherwise."
   value       = try(aws_s3_bucket.data_dr[0].arn, null)
 }
 

@@ -221,7 +221,7 @@ resource "aws_db_instance" "this" {
   ]
 }
 
-# Tier 1: automated backups (snapshots + transaction logs) are also kept in the
+# Tiers with DR copies (cross_region_dr): automated backups (snapshots + transaction logs) are also kept in the
 # DR region, so point-in-time restore works even if the primary region is lost.
 resource "aws_db_instance_automated_backups_replication" "this" {
   count    = local.enable_postgres && local.enable_dr ? 1 : 0

@@ -141,7 +141,7 @@ variable "postgres" {
 }
 
 variable "backup_retention_days" {
-  description = "Override for the RDS automated backup retention in days (1-35). null uses the tier default: tier 1 = 35, tier 2 = 14, tier 3 = 7."
+  description = "Override for the RDS automated backup retention in days (1-35). null uses the tier default (`tier_defaults` in tiers.tf)."
   type        = number
   default     = null
 
@@ -338,7 +338,7 @@ variable "log_retention_days" {
 }
 
 variable "budget_limit_usd" {
-  description = "Monthly cost budget in USD for resources tagged `service=<name>`. null uses the tier default: tier 1 = 1000, tier 2 = 500, tier 3 = 200."
+  description = "Monthly cost budget in USD for resources tagged `service=<name>`. null uses the tier default (`tier_defaults` in tiers.tf)."
   type        = number
   default     = null
 
@@ -401,7 +401,7 @@ variable "postgres_connections_alarm_threshold" {
 }
 
 variable "sqs_message_age_alarm_seconds" {
-  description = "Age in seconds of the oldest message in the queue above which the message-age alarm fires. null uses the tier default: tier 1 = 300, tier 2 = 900, tier 3 = 3600."
+  description = "Age in seconds of the oldest message in the queue above which the message-age alarm fires. null uses the tier default (`tier_defaults` in tiers.tf)."
   type        = number
   default     = null
 

@@ -1,0 +1,201 @@
+"""The platform's standards live once, in policy.yml: a changed value reaches the chart, the
+Terraform, the alerts, the docs, CI and readiness, and `paved policy show` says where it is."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import cli
+from generator.policy import POLICY_FILE, PolicyError, load_policy
+from generator.readiness import readiness
+from generator.validators.terraform import init
+from tests.conftest import (
+    EXAMPLES,
+    ROOT,
+    copy_template,
+    edit_policy,
+    load_yaml,
+    require_tool,
+    snapshot_template,
+)
+
+# Values no shipped tier has, so every file that follows the policy shows them.
+CHANGES = {
+    "tiers.2.prod_min_replicas": 3,
+    "tiers.2.rds_backup_days": 21,
+    "tiers.2.escalate_after_minutes": 7,
+    "tiers.2.readiness_min_score": 95,
+    "tiers.2.budget_usd": 650,
+    "slo.burn_windows.0.rate": 12,
+}
+
+
+def _show(*args: str) -> Any:
+    result = CliRunner().invoke(cli, ["policy", "show", "--format", "json", *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_show_lists_the_org_and_every_tier_with_the_line_each_value_is_on() -> None:
+    shown = _show("--template", str(ROOT))
+    assert shown["org"]["slug"]
+    assert sorted(shown["tiers"]) == ["1", "2", "3"]
+    lines = (ROOT / POLICY_FILE).read_text(encoding="utf-8").splitlines()
+    for tier in ("1", "2", "3"):
+        for key in ("prod_min_replicas", "zone_spread", "rds_backup_days", "pages"):
+            value = shown["tiers"][tier][key]
+            path, line = shown["sources"][f"tiers.{tier}.{key}"].rsplit(":", 1)
+            assert Path(path).name == POLICY_FILE
+            text = lines[int(line) - 1]
+            assert re.match(rf"\s*{key}: {str(value).lower()}\s*(#.*)?$", text), (tier, key, text)
+    assert shown["sources"]["org.slug"].endswith(f":{_line_of(lines, 'slug:')}")
+
+
+def _line_of(lines: list[str], start: str) -> int:
+    return next(i for i, text in enumerate(lines, 1) if text.strip().startswith(start))
+
+
+def test_the_table_names_the_line_to_edit() -> None:
+    result = CliRunner().invoke(cli, ["policy", "show", "--template", str(ROOT)])
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.output.splitlines() if "prod_min_replicas" in line)
+    policy = load_policy(ROOT)
+    assert row.split()[1:4] == [str(policy.tier(t).prod_min_replicas) for t in (1, 2, 3)]
+    assert all(str(policy.sources[f"tiers.{t}.prod_min_replicas"]) in row for t in (1, 2, 3))
+
+
+@pytest.fixture(scope="module")
+def changed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A template whose policy has the CHANGES, and a tier-2 service rendered from it."""
+    template = snapshot_template(tmp_path_factory.mktemp("template"))
+    edit_policy(template, CHANGES)
+    answers = load_yaml(EXAMPLES / "catalog-api.yml")
+    assert answers.get("tier", 2) == 2
+    service = copy_template(template, tmp_path_factory.mktemp("svc") / "catalog-api", answers)
+    return template, service
+
+
+def test_a_changed_policy_reaches_every_file_that_states_it(changed: tuple[Path, Path]) -> None:
+    _, service = changed
+    chart = service / "helm" / "catalog-api"
+    prod = load_yaml(chart / "values-prod.yaml")
+    assert prod["replicaCount"] == 3
+    assert prod["autoscaling"]["minReplicas"] == 3
+    schema = json.loads((chart / "values.schema.json").read_text())
+    assert '"minimum": 3' in json.dumps(schema)
+    tiers_tf = (service / "terraform" / "modules" / "service" / "tiers.tf").read_text()
+    tier2 = tiers_tf.split('"2" = {', 1)[1].split("}", 1)[0]
+    assert re.search(r"backup_retention_days\s+= 21\n", tier2)
+    assert re.search(r"budget_limit_usd\s+= 650\n", tier2)
+    module_tests = service / "terraform" / "modules" / "service" / "tests"
+    assert "backup_retention_period == 21" in (module_tests / "service.tftest.hcl").read_text()
+    # The fast-burn page waits for 12 x the 0.1% budget of 99.9.
+    rules = (service / "observability" / "prometheus" / "slo-rules.yaml").read_text()
+    assert "> 0.012" in rules
+    assert "> 0.0144" not in rules
+    assert "7 minutes" in (service / "docs" / "ESCALATION.md").read_text()
+    assert (
+        "READINESS_MIN_SCORE=${READINESS_MIN_SCORE:-95}"
+        in (service / "ci" / "common.sh").read_text()
+    )
+
+
+def test_readiness_holds_the_repository_to_its_templates_policy(
+    changed: tuple[Path, Path],
+) -> None:
+    template, service = changed
+    policy = load_policy(template)
+    assert readiness(service, policy=policy).score == 100
+    values_prod = service / "helm" / "catalog-api" / "values-prod.yaml"
+    original = values_prod.read_text()
+    try:
+        values_prod.write_text(
+            original.replace("replicaCount: 3", "replicaCount: 2").replace(
+                "minReplicas: 3", "minReplicas: 2"
+            )
+        )
+        report = readiness(service, policy=policy)
+        redundancy = next(r for r in report.results if r.id == "redundancy")
+        assert redundancy.status.value == "fail"
+        assert any("tier 2 needs at least 3" in line for line in redundancy.evidence)
+    finally:
+        values_prod.write_text(original)
+
+
+def test_readiness_of_a_shipped_service_under_the_changed_policy(
+    changed: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """The same files pass or fail by the policy they are held to: 2 prod replicas meet the
+    shipped tier 2 and fail the changed one."""
+    template, _ = changed
+    service = copy_template(
+        snapshot_template(tmp_path / "shipped"),
+        tmp_path / "svc",
+        load_yaml(EXAMPLES / "catalog-api.yml"),
+    )
+    assert load_yaml(service / "helm" / "catalog-api" / "values-prod.yaml")["replicaCount"] == 2
+    shipped = readiness(service)
+    assert shipped.score == 100
+    changed_report = readiness(service, policy=load_policy(template))
+    failed = {r.id: r for r in changed_report.results if r.status.value == "fail"}
+    assert set(failed) == {"redundancy", "backups", "slo"}
+    assert any("fast-burn alert at 12 x budget" in line for line in failed["slo"].evidence)
+    assert any("tier 2 needs at least 3" in line for line in failed["redundancy"].evidence)
+    assert any("tier 2 needs at least 21" in line for line in failed["backups"].evidence)
+
+
+@pytest.mark.slow
+def test_the_module_tests_follow_the_changed_policy(changed: tuple[Path, Path]) -> None:
+    """terraform test of the rendered module: tiers.tf and the assertions agree (21 days)."""
+    terraform = require_tool("terraform")
+    module = changed[1] / "terraform" / "modules" / "service"
+    assert init(terraform, module).returncode == 0
+    import subprocess
+
+    done = subprocess.run(
+        [terraform, "test", "-no-color", "-filter=tests/service.tftest.hcl"],
+        cwd=module,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"Success! \d+ passed, 0 failed", done.stdout)
+
+
+def test_a_broken_value_is_refused_with_its_line_and_rule(tmp_path: Path) -> None:
+    (tmp_path / POLICY_FILE).write_text((ROOT / POLICY_FILE).read_text(encoding="utf-8"))
+    edit_policy(tmp_path, {"tiers.2.rds_backup_days": 40})
+    line = load_policy(ROOT).sources["tiers.2.rds_backup_days"]
+    with pytest.raises(
+        PolicyError,
+        match=rf"policy.yml:{line}: tiers.2.rds_backup_days is 40; the rule is a whole number 1-35",
+    ):
+        load_policy(tmp_path)
+    result = CliRunner().invoke(cli, ["policy", "show", "--template", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1
+    assert "tiers.2.rds_backup_days is 40" in result.output
+
+
+def test_every_fix_text_names_only_values_the_policy_has() -> None:
+    """A check's fix may name its tier's policy values ({prod_min_replicas}, ...)."""
+    from dataclasses import asdict
+
+    from generator.readiness import CHECKS
+
+    policy = load_policy(ROOT)
+    for tier in (1, 2, 3):
+        values = {"tier": tier, **asdict(policy.tier(tier))}
+        fixes = {check.id: check.fix.format_map(values) for check in CHECKS}
+        assert (
+            f"autoscaling.minReplicas: {policy.tier(tier).prod_min_replicas} for tier {tier}"
+            in fixes["redundancy"]
+        )
+        assert f"({policy.tier(tier).rds_backup_days} days for tier {tier})" in fixes["backups"]
