@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.alertmanager import matchers, route_matches, route_receivers, service_of
+from generator.answers import Answers
 from generator.readiness import markdown, protection
 from generator.readiness.ci import GITHUB_WORKFLOWS, GITLAB_CI, Job, Pipeline, pipeline
 from generator.readiness.model import Check, Findings, Registry
 from generator.readiness.repo import (
-    Answers,
     ChartUnavailableError,
     Repo,
     dig,
