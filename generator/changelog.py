@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from packaging.version import Version
 
-from generator.versions import parse_version
+from generator.template_source import parse_version
 
 UNRELEASED = "Unreleased"
 _RELEASE = re.compile(r"^## +\[?(?P<name>[^\]\s]+)\]?")

@@ -11,12 +11,11 @@ from typing import Any
 
 import copier
 from copier.errors import CopierError, DirtyLocalWarning
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
 from generator import git
-from generator.answers import check_answers, load_answers, load_questions
+from generator.answers import check_answers, load_answers, load_questions, read_answers
 from generator.errors import AnswersError, PavedError, TemplateNotFoundError
+from generator.template_source import latest_release, list_tags
 
 # Copier's own messages for an answer it refuses (validator, choice, required question).
 _ANSWER_ERROR = re.compile(
@@ -72,7 +71,7 @@ def render(
     local_source = Path(source)
     if (local_source / "copier.yml").is_file():
         check_answers(answers, load_questions(local_source))
-    ref = vcs_ref or _working_tree_ref(source)
+    ref = vcs_ref or _default_ref(source)
     copy_template(source, destination, answers, ref)
     unfindable = _unfindable_version(source, ref, _recorded(destination, "_commit"))
     if unfindable is not None:
@@ -114,24 +113,26 @@ def _unfindable_version(source: str, ref: str | None, commit: str) -> str | None
 def _recorded(destination: Path, key: str) -> str:
     """A value of the new repository's answers file, as text (``-`` when it is not there)."""
     try:
-        answers = YAML(typ="safe", pure=True).load(
-            (destination / ".copier-answers.yml").read_text(encoding="utf-8")
-        )
-    except (OSError, YAMLError):
+        value = read_answers(destination).text(key)
+    except AnswersError:
         return "-"
-    value = answers.get(key) if isinstance(answers, dict) else None
-    return "-" if value is None else str(value)
+    return "-" if value is None else value
 
 
-def _working_tree_ref(source: str) -> str | None:
-    """``HEAD`` for a local template, so it renders as it is on disk.
+def _default_ref(source: str) -> str:
+    """``HEAD`` for a local template, so it renders as it is on disk; the latest release
+    (else ``HEAD``) for a remote one.
 
     Without a ref Copier renders a git template at its latest release tag, which for a
     checkout being worked on is old content. ``HEAD`` makes Copier take the checkout with
-    its uncommitted changes (and record ``git describe`` of it as ``_commit``). Remote
-    templates keep Copier's default: the latest release.
+    its uncommitted changes (and record ``git describe`` of it as ``_commit``). A remote
+    template renders at its latest release, as Copier picks it, listed here through the
+    toolkit's git (:func:`generator.template_source.list_tags`) rather than Copier's: a
+    template that asks for credentials fails at once instead of waiting on a prompt.
     """
-    return "HEAD" if Path(source).expanduser().is_dir() else None
+    if Path(source).expanduser().is_dir():
+        return "HEAD"
+    return latest_release(list_tags(source)) or "HEAD"
 
 
 def copy_template(
@@ -144,7 +145,7 @@ def copy_template(
     data = {key: value for key, value in answers.items() if not key.startswith("_")}
     try:
         with warnings.catch_warnings():
-            # A local template's uncommitted changes are rendered on purpose (_working_tree_ref).
+            # A local template's uncommitted changes are rendered on purpose (_default_ref).
             warnings.simplefilter("ignore", DirtyLocalWarning)
             copier.run_copy(
                 source,

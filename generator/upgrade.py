@@ -27,11 +27,17 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from generator import changelog
-from generator.answers import RecordedAnswers, read_recorded_answers
+from generator.answers import Answers, read_answers
 from generator.errors import AnswersError, PavedError
 from generator.git import GitError, git, has_commit, status, toplevel
-from generator.template_source import TemplateRepo, git_url
-from generator.versions import is_release, latest_release, parse_version, release_tags
+from generator.template_source import (
+    TemplateRepo,
+    git_url,
+    is_release,
+    latest_release,
+    parse_version,
+    release_tags,
+)
 
 Progress = Callable[[str], None]
 
@@ -210,7 +216,7 @@ def back_out_command(repo: Path) -> str:
 class _Plan:
     repo: Path
     top: Path
-    recorded: RecordedAnswers
+    recorded: Answers
     src_path: str
     from_version: str
     to_ref: str
@@ -261,9 +267,9 @@ def _preflight(path: Path, to: str | None, say: Progress) -> _Plan:
     if not has_commit(top):
         raise UpgradeError(f"{path}: no commit yet; commit the generated files first")
     try:
-        recorded = read_recorded_answers(repo)
+        recorded = read_answers(repo)
     except AnswersError as error:
-        raise UpgradeError(str(error)) from error
+        raise UpgradeError(f"{path}: {error}") from error
     if not recorded.src_path:
         raise UpgradeError(f"{recorded.path}: no _src_path; it does not say which template")
     if not recorded.commit:
@@ -290,7 +296,7 @@ def _plan(
     template: TemplateRepo,
     repo: Path,
     top: Path,
-    recorded: RecordedAnswers,
+    recorded: Answers,
     src_path: str,
     commit: str,
     to: str | None,
@@ -417,7 +423,7 @@ def _collect(plan: _Plan, work: Path, report: UpgradeReport) -> UpgradeReport:
         lines = _marker_lines(work / path)
         if lines or code in _UNMERGED:
             conflicted.setdefault(path, Conflict(path, lines))
-    after = read_recorded_answers(work)
+    after = read_answers(work)
     before = plan.recorded.answers
     renamed = tuple(
         r for r in plan.renames if r.old in before and r.new in after.answers and r.old != r.new

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.answers import ANSWERS_FILE
 from generator.errors import PavedError
-from generator.fleet.repos import ANSWERS_FILE
 from generator.new import copy_template
 
 CACHE_ENV = "PAVED_CACHE"

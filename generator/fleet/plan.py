@@ -30,7 +30,7 @@ from itertools import groupby
 from typing import Any
 
 from generator.fleet.status import RepoStatus
-from generator.fleet.versions import Behind
+from generator.template_source import Behind
 
 # GitHub Actions refuses a matrix of more than 256 jobs.
 MAX_WAVE_SIZE = 256

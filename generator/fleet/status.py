@@ -35,20 +35,22 @@ from pathlib import Path
 from typing import Any
 
 from generator import __version__
+from generator.answers import ANSWERS_FILE
 from generator.errors import PavedError
 from generator.fleet.drift import RenderKey, cache_root, cached_render, drift, ensure_render
-from generator.fleet.repos import ANSWERS_FILE, ServiceRepo, find_repos, read_repo
-from generator.fleet.versions import (
+from generator.fleet.repos import ServiceRepo, find_repos, read_repo
+from generator.template_source import (
+    TemplateRepo,
     behind,
+    is_release,
     is_remote,
     latest_release,
     list_tags,
-    parse_release,
     parse_version,
     recorded_commit,
+    recorded_tag,
     resolve_source,
 )
-from generator.template_source import TemplateRepo
 
 Progress = Callable[[str], None]
 
@@ -112,10 +114,9 @@ def toolkit_differs(version: str | None, toolkit: str) -> bool:
     comes with toolkit 1.2.0. Commits past a tag (``v1.2.0-3-gabc1234``) or a bare commit
     carry a toolkit that no release number names: always reported as differing.
     """
-    parsed = parse_version(version) if version is not None else None
-    if parsed is None or parsed.commits:
+    if version is None or not is_release(version):
         return True
-    return parsed.release != parse_release(toolkit)
+    return parse_version(version) != parse_version(toolkit)
 
 
 def readiness_score(repo: Path) -> int | None:
@@ -168,19 +169,20 @@ def _read(path: Path, template: str | None) -> _Item:
         return item
     item.repo = repo
     status = item.status
-    status.service = repo.answer("service_name")
-    status.team = repo.answer("team")
-    status.tier = repo.tier
-    status.ownership_model = repo.answer("ownership_model")
-    status.repository = repo.answer("repository")
-    status.version = repo.commit
+    answers = repo.answers
+    status.service = answers.text("service_name")
+    status.team = answers.text("team")
+    status.tier = answers.recorded_tier
+    status.ownership_model = answers.text("ownership_model")
+    status.repository = answers.text("repository")
+    status.version = answers.commit
     if template is not None:
         status.template = resolve_source(template, Path.cwd())
-    elif repo.source is not None:
-        status.template = resolve_source(repo.source, item.absolute)
+    elif answers.src_path is not None:
+        status.template = resolve_source(answers.src_path, item.absolute)
         if status.template == str(item.absolute):
             status.fail(
-                f"{ANSWERS_FILE} has _src_path {repo.source!r}, which is this repository: the "
+                f"{ANSWERS_FILE} has _src_path {answers.src_path!r}, which is this repository: the "
                 "template was given as a path relative to where it was rendered; pass --template"
             )
             return item
@@ -190,7 +192,7 @@ def _read(path: Path, template: str | None) -> _Item:
     if status.version is None:
         status.fail(f"{ANSWERS_FILE} has no _commit: the template it came from was not in git")
         return item
-    item.key = RenderKey(status.template, status.version, repo.data)
+    item.key = RenderKey(status.template, status.version, answers.answers)
     return item
 
 
@@ -239,14 +241,14 @@ def _add_versions(items: list[_Item], workers: int, progress: Progress) -> None:
                     "rendered from uncommitted changes?"
                 )
                 continue
-        version = parse_version(status.version)
-        if version is None:
+        tag = recorded_tag(status.version)
+        if tag is None:
             continue  # a bare commit: renders, but is no release to compare
-        if version.tag not in known:
+        if tag not in known:
             status.fail(f"template version {status.version} does not exist in {status.template}")
             continue
         if status.latest is not None:
-            status.behind = behind(version, status.latest).value
+            status.behind = behind(status.version, status.latest).value
 
 
 def _assess(

@@ -24,12 +24,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from generator.alertmanager import matchers, route_matches, route_receivers, service_of
+from generator.answers import ANSWERS_FILE as ANSWERS_REF
+from generator.answers import Answers
 from generator.policy import Tier
 from generator.readiness import markdown, protection
 from generator.readiness.ci import GITHUB_WORKFLOWS, GITLAB_CI, Job, Pipeline, pipeline
 from generator.readiness.model import Check, Findings, Registry
 from generator.readiness.repo import (
-    Answers,
     ChartUnavailableError,
     Repo,
     dig,
@@ -63,7 +64,6 @@ RULES_FILE = f"{RULES_DIR}/slo-rules.yaml"
 ROUTE = "observability/alertmanager/route.yaml"
 PROD_ROOT = "terraform/envs/prod"
 COMMON_SH = "ci/common.sh"
-ANSWERS_REF = ".copier-answers.yml"
 
 RACI_ROWS = (
     "Code",

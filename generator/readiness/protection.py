@@ -13,8 +13,9 @@ import ast
 import re
 from dataclasses import dataclass, field
 
+from generator.answers import Answers
 from generator.readiness.ci import GITHUB_WORKFLOWS, Job
-from generator.readiness.repo import Answers, Repo
+from generator.readiness.repo import Repo
 
 SCRIPT = "ci/protect_environments.py"
 # Where the template puts the job that applies the script, per CI provider.

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from generator import hcl
-from generator.errors import RepositoryError
+from generator.answers import ANSWERS_FILE, read_answers
+from generator.errors import AnswersError, RepositoryError
 from generator.policy import Policy, load_policy
 from generator.validators.base import Context
 from generator.validators.helm import (
@@ -32,9 +32,6 @@ from generator.validators.helm import (
     rendered,
 )
 from generator.validators.kubernetes import Manifest
-
-ANSWERS_FILE = ".copier-answers.yml"
-
 
 # --- line numbers of round-trip YAML nodes ----------------------------------------------
 
@@ -94,79 +91,6 @@ def _parse_hcl(text: str) -> dict[str, Any]:
     return hcl.loads(text)
 
 
-# --- answers --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Answers:
-    """The answers the repository was generated with: what its files are expected to say."""
-
-    data: dict[str, Any]
-
-    def get(self, key: str, default: Any = None) -> Any:
-        value = self.data.get(key, default)
-        return default if value is None else value
-
-    def line(self, key: str) -> int | None:
-        return key_line(self.data, key)
-
-    @property
-    def service(self) -> str:
-        return str(self.data["service_name"])
-
-    @property
-    def tier(self) -> int:
-        return int(self.get("tier", 2))
-
-    @property
-    def team(self) -> str:
-        return str(self.get("team", ""))
-
-    @property
-    def org(self) -> str:
-        return str(self.get("org", "acme"))
-
-    @property
-    def org_domain(self) -> str:
-        return str(self.get("org_domain", "acme.example"))
-
-    @property
-    def sre_team(self) -> str:
-        return str(self.get("sre_team", "sre"))
-
-    @property
-    def platform_team(self) -> str:
-        return str(self.get("platform_team", "platform"))
-
-    @property
-    def ownership_model(self) -> str:
-        return str(self.get("ownership_model", "platform"))
-
-    @property
-    def ci_provider(self) -> str:
-        return str(self.get("ci_provider", "github"))
-
-    @property
-    def oncall_provider(self) -> str:
-        return str(self.get("oncall_provider", "pagerduty"))
-
-    @property
-    def datastores(self) -> list[str]:
-        return [str(d) for d in self.get("datastores", []) or []]
-
-    @property
-    def environments(self) -> list[str]:
-        return [str(e) for e in self.get("environments", ["dev", "staging", "prod"]) or []]
-
-    @property
-    def deploy_strategy(self) -> str:
-        return str(self.get("deploy_strategy", "rolling"))
-
-    @property
-    def repository(self) -> str:
-        return str(self.get("repository", f"{self.org}/{self.service}"))
-
-
 # --- the repository -------------------------------------------------------------------
 
 
@@ -197,15 +121,18 @@ class Repo:
         self._text: dict[str, str | None] = {}
         self._manifests: dict[str, list[Manifest] | ChartUnavailableError] = {}
         self._context = Context(root)
-        data = self.yaml(ANSWERS_FILE)
-        if not isinstance(data, dict) or not data.get("service_name"):
+        try:
+            answers = read_answers(root, lines=True)
+        except AnswersError as error:
+            raise RepositoryError(str(error)) from error
+        if not answers.data.get("service_name"):
             raise RepositoryError(f"{ANSWERS_FILE}: no service_name: not an answers file")
-        if data.get("tier", 2) not in (1, 2, 3):
+        if answers.get("tier") not in (1, 2, 3):
             raise RepositoryError(
-                f"{ANSWERS_FILE}:{key_line(data, 'tier')}: tier {data.get('tier')!r} is not "
-                "1, 2 or 3"
+                f"{ANSWERS_FILE}:{answers.line('tier')}: tier {answers.data.get('tier')!r} is "
+                "not 1, 2 or 3"
             )
-        self.answers = Answers(data)
+        self.answers = answers
 
     # -- files --
 

@@ -13,8 +13,6 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from ruamel.yaml import YAML
-
 from generator.alertmanager import (
     NULL_RECEIVER,
     ROUTE_FILE,
@@ -24,11 +22,12 @@ from generator.alertmanager import (
     merge,
     stand_in_root,
 )
+from generator.answers import read_answers
+from generator.errors import AnswersError
 from generator.tools import run, which
 from generator.validators.base import Context, Outcome
 
 NO_AMTOOL = "amtool not found on PATH (Debian/Ubuntu: apt-get install prometheus-alertmanager)"
-ANSWERS_FILE = ".copier-answers.yml"
 SEVERITIES = ("page", "ticket")
 
 
@@ -46,12 +45,11 @@ def routes_test(amtool: str, config: Path, labels: Mapping[str, str]) -> list[st
 
 
 def _answered_service(repo: Path) -> str | None:
-    answers = repo / ANSWERS_FILE
-    if not answers.is_file():
+    try:
+        name = read_answers(repo).text("service_name")
+    except AnswersError:
         return None
-    data = YAML(typ="safe", pure=True).load(answers.read_text(encoding="utf-8"))
-    name = data.get("service_name") if isinstance(data, dict) else None
-    return str(name) if name else None
+    return name or None
 
 
 class AlertmanagerRouting:

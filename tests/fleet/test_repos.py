@@ -42,8 +42,9 @@ def test_reads_answers_and_keeps_copier_metadata_apart(tmp_path: Path) -> None:
     repo = read_repo(
         _repo(tmp_path / "svc", "_commit: v1.0.0\n_src_path: gh:acme/t\ntier: 3\nteam: x\n")
     )
-    assert (repo.commit, repo.source, repo.tier) == ("v1.0.0", "gh:acme/t", 3)
-    assert repo.data == {"tier": 3, "team": "x"}
+    answers = repo.answers
+    assert (answers.commit, answers.src_path, answers.recorded_tier) == ("v1.0.0", "gh:acme/t", 3)
+    assert answers.answers == {"tier": 3, "team": "x"}
 
 
 @pytest.mark.parametrize(

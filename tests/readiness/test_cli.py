@@ -70,7 +70,7 @@ def test_invalid_hcl_names_the_file(example_copy: Breakable) -> None:
     ("answers", "expected"),
     [
         ("tier: 2\n", "no service_name"),
-        ("- a list\n", "no service_name"),
+        ("- a list\n", ".copier-answers.yml: not a mapping of answers"),
         ("service_name: api\ntier: 5\n", ".copier-answers.yml:2: tier 5 is not 1, 2 or 3"),
     ],
 )

@@ -1,51 +1,13 @@
-"""Template versions, the CHANGELOG's upgrade notes, and template sources."""
+"""The CHANGELOG's upgrade notes, and the toolkit's version as the newest release."""
 
 from __future__ import annotations
 
 import tomllib
-from pathlib import Path
 
-import pytest
 from packaging.version import Version
 
 from generator import changelog
-from generator.template_source import git_url
-from generator.versions import is_behind, is_release, latest_release, parse_version, release_tags
 from tests.conftest import ROOT
-
-
-@pytest.mark.parametrize(
-    ("ref", "expected"),
-    [
-        ("v0.2.0", "0.2.0"),
-        ("0.2.0", "0.2.0"),
-        ("v0.2.0-3-gabc1234", "0.2.0.post3"),
-        ("v1.0.0rc1", "1.0.0rc1"),
-        ("abc1234", None),
-        ("main", None),
-    ],
-)
-def test_parse_version(ref: str, expected: str | None) -> None:
-    assert parse_version(ref) == (Version(expected) if expected else None)
-
-
-def test_releases_sort_by_version_not_by_name() -> None:
-    tags = ["v0.10.0", "v0.9.0", "v0.2.0", "v1.0.0rc1", "deploy/prod/42", "v0.2.0-1-gabc1234"]
-    assert release_tags(tags) == ["v0.2.0", "v0.9.0", "v0.10.0"]
-    assert latest_release(tags) == "v0.10.0"
-    assert latest_release(tags, prereleases=True) == "v1.0.0rc1"
-    assert latest_release(["main"]) is None
-    assert is_release("v0.2.0")
-    assert not is_release("v0.2.0-3-gabc1234")
-
-
-def test_is_behind() -> None:
-    assert is_behind("v0.1.0", "v0.2.0")
-    assert is_behind("v0.1.0-4-gabc1234", "v0.2.0")
-    assert not is_behind("v0.2.0-4-gabc1234", "v0.2.0")
-    assert not is_behind("v0.2.0", "v0.2.0")
-    assert not is_behind("abc1234", "v0.2.0"), "unknown: not claimed to be behind"
-
 
 CHANGELOG = """# Changelog
 
@@ -138,22 +100,3 @@ def test_the_toolkit_says_the_version_of_pyproject() -> None:
     assert generator.__version__ == _project_version()
     result = CliRunner().invoke(cli, ["--version"])
     assert result.stdout == f"paved, version {_project_version()}\n"
-
-
-@pytest.mark.parametrize(
-    ("source", "expected"),
-    [
-        ("gh:acme/paved-road", "https://github.com/acme/paved-road.git"),
-        ("gl:acme/platform/paved-road.git", "https://gitlab.com/acme/platform/paved-road.git"),
-        ("git+https://git.acme.example/paved-road", "https://git.acme.example/paved-road"),
-        ("https://git.acme.example/paved-road.git", "https://git.acme.example/paved-road.git"),
-        ("git@github.com:acme/paved-road.git", "git@github.com:acme/paved-road.git"),
-        ("/srv/templates/paved-road", "/srv/templates/paved-road"),
-    ],
-)
-def test_git_url(source: str, expected: str) -> None:
-    assert git_url(source, Path("/repos/service")) == expected
-
-
-def test_git_url_takes_a_relative_template_from_the_repository(tmp_path: Path) -> None:
-    assert git_url("../paved-road", tmp_path / "service") == str(tmp_path / "paved-road")
