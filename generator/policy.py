@@ -25,6 +25,8 @@ from generator.errors import PavedError
 
 POLICY_FILE = "policy.yml"
 TIERS = (1, 2, 3)
+# copier.yml's dr_strategy choices.
+DR_STRATEGIES = ("backup_restore", "pilot_light", "warm_standby", "active_active")
 
 
 class PolicyError(PavedError):
@@ -42,10 +44,13 @@ class Tier:
     zone_spread: bool
     pages: bool
     escalate_after_minutes: int
+    sre_last_level: bool
+    sla: bool
     readiness_min_score: int
     slo_availability: float
     rto_minutes: int
     rpo_minutes: int
+    dr_strategy: str
     rds_backup_days: int
     rds_multi_az: bool
     rds_deletion_protection: bool
@@ -62,6 +67,12 @@ _RULES: dict[str, tuple[Any, str]] = {
     "zone_spread": (lambda v: isinstance(v, bool), "true or false"),
     "pages": (lambda v: isinstance(v, bool), "true or false"),
     "escalate_after_minutes": (lambda v: _whole(v) and v >= 1, "a whole number of minutes >= 1"),
+    "sre_last_level": (lambda v: isinstance(v, bool), "true or false"),
+    "sla": (lambda v: isinstance(v, bool), "true or false"),
+    "dr_strategy": (
+        lambda v: v in DR_STRATEGIES,
+        "one of " + ", ".join(DR_STRATEGIES),
+    ),
     "readiness_min_score": (lambda v: _whole(v) and 0 <= v <= 100, "a whole number 0-100"),
     "slo_availability": (lambda v: _number(v) and 90 <= v < 100, "a percentage, 90 <= x < 100"),
     "rto_minutes": (lambda v: _whole(v) and v >= 1, "a whole number of minutes >= 1"),
