@@ -105,9 +105,13 @@ def _word(text: str, word: str) -> bool:
     return re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text, re.IGNORECASE) is not None
 
 
-def _sre_escalates(a: Answers) -> bool:
-    """SRE is an escalation level of the team's pages: shared, and platform at tier 1."""
-    return a.ownership_model == "shared" or (a.ownership_model == "platform" and a.tier == 1)
+def _sre_escalates(repo: Repo) -> bool:
+    """SRE is an escalation level of the team's pages: shared, and platform in the tiers
+    whose policy makes SRE the last level (sre_last_level)."""
+    a = repo.answers
+    return a.ownership_model == "shared" or (
+        a.ownership_model == "platform" and repo.policy.tier(a.tier).sre_last_level
+    )
 
 
 def _page_policy(a: Answers) -> tuple[str, str]:
@@ -553,7 +557,7 @@ def check_escalation(repo: Repo, f: Findings) -> None:
     where = OWNERSHIP_DOC if repo.exists(OWNERSHIP_DOC) else ESCALATION_DOC
     if not _word(combined, first):
         f.bad(where, None, f"the escalation path never names {first}, who is paged first")
-    if (model == "sre_only" or _sre_escalates(a)) and not _word(combined, a.sre_team):
+    if (model == "sre_only" or _sre_escalates(repo)) and not _word(combined, a.sre_team):
         f.bad(where, None, f"the {model} model escalates to {a.sre_team}; the path never names it")
     if a.oncall_provider == "none":
         return
@@ -561,7 +565,7 @@ def check_escalation(repo: Repo, f: Findings) -> None:
     if policy and not _word(combined, policy):
         f.bad(where, None, f"the escalation path never names {owner}'s on-call policy {policy}")
     sre_policy = str(a.get("sre_escalation_policy", ""))
-    if _sre_escalates(a) and sre_policy and not _word(combined, sre_policy):
+    if _sre_escalates(repo) and sre_policy and not _word(combined, sre_policy):
         f.bad(
             where,
             None,
@@ -769,19 +773,19 @@ def check_slo(repo: Repo, f: Findings) -> None:
 @CHECKS.add(
     "sla",
     4,
-    "SLA stated (tier 1)",
+    "SLA stated (the tiers that make an external commitment)",
     required=False,
     fix="State the availability commitment in docs/SLA.md as "
     "`- **Availability commitment:** <x>%`, below the SLO objective.",
 )
 def check_sla(repo: Repo, f: Findings) -> None:
     a = repo.answers
-    if a.tier != 1:
-        f.skip(ANSWERS_REF, f"tier {a.tier}: an SLA is stated for tier 1 services only")
+    if not repo.policy.tier(a.tier).sla:
+        f.skip(ANSWERS_REF, f"tier {a.tier}: the policy states no SLA for this tier")
         return
     text = repo.text(SLA_DOC)
     if text is None:
-        f.bad(SLA_DOC, None, "missing: a tier 1 service states its SLA")
+        f.bad(SLA_DOC, None, f"missing: a tier {a.tier} service states its SLA")
         return
     found = markdown.field_line(text, "Availability commitment")
     if found is None:
@@ -1493,7 +1497,7 @@ def check_redundancy(repo: Repo, f: Findings) -> None:
                     f.bad(
                         instance.module.directory,
                         None,
-                        "tier 1: the S3 data bucket is not replicated to the DR region",
+                        f"tier {tier}: the S3 data bucket is not replicated to the DR region",
                     )
 
 
@@ -1700,7 +1704,7 @@ def check_alert_routing(repo: Repo, f: Findings) -> None:
         )
     policy, page_owner = _page_policy(a)
     channel = str(a.get("slack_channel", ""))
-    sre_channel = str(a.get("sre_slack_channel", "")) if pager and _sre_escalates(a) else ""
+    sre_channel = str(a.get("sre_slack_channel", "")) if pager and _sre_escalates(repo) else ""
     routed = 0
     for alert in alerts:
         labels = alert.labels
