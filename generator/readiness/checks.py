@@ -422,10 +422,7 @@ def check_ownership(repo: Repo, f: Findings) -> None:
     wanted = {name.casefold() for name in RACI_ROWS}
     by_name: dict[str, tuple[markdown.Line, list[str]]] = {}
     for table in markdown.tables(markdown.prose(text)):
-        rows = {
-            re.sub(r"[*`_]", "", cells[0]).strip().casefold(): (line, cells)
-            for line, cells in table
-        }
+        rows = {cells[0].casefold(): (line, cells) for line, cells in table}
         if len(wanted & set(rows)) > len(wanted & set(by_name)):
             by_name = rows
     for name in RACI_ROWS:
@@ -491,7 +488,7 @@ def check_contacts(repo: Repo, f: Findings) -> None:
         f.bad(OWNERSHIP_DOC, None, "no `## Contacts` section")
         return
     heading, lines = found_section
-    body = "\n".join(line.text for line in lines)
+    body = markdown.plain("\n".join(line.text for line in lines))
     for key, value in expected.items():
         if key == "oncall-provider" and value == "none":
             continue
@@ -520,7 +517,7 @@ def _numbered_levels(f: Findings, path: str, text: str, title: str) -> list[str]
         )
     else:
         f.ok(path, heading.line, f"{title.lower()} with {len(levels)} levels")
-    return ["\n".join(line.text for line in lines)]
+    return [markdown.plain("\n".join(line.text for line in lines))]
 
 
 @CHECKS.add(
@@ -896,7 +893,9 @@ def check_deploy_strategy(repo: Repo, f: Findings) -> None:
         f.ok(COMMON_SH, line, f"ci/deploy.sh releases {strategy}")
     documented = None
     for doc in ("README.md", "docs/READINESS.md", f"{RUNBOOKS}/README.md"):
-        line = repo.find_line(doc, rf"(?i){STRATEGY_WORDS.get(strategy, strategy)}")
+        line = markdown.find_line(
+            repo.text(doc) or "", rf"(?i){STRATEGY_WORDS.get(strategy, strategy)}"
+        )
         if line is not None:
             documented = (doc, line)
             break
@@ -1235,8 +1234,8 @@ def check_dr_plan(repo: Repo, f: Findings) -> None:
         f.bad(DR_RUNBOOK, None, "no `- **Strategy:** <dr_strategy>` line")
     else:
         value, line = found
-        written = re.match(r"[`*_ ]*([a-z_-]+)", value)
-        if written is None or written.group(1).replace("-", "_") != strategy:
+        written = re.match(r"[a-z_-]+", value)
+        if written is None or written.group(0).replace("-", "_") != strategy:
             f.bad(
                 DR_RUNBOOK,
                 line,
@@ -1251,7 +1250,7 @@ def check_dr_plan(repo: Repo, f: Findings) -> None:
             f.bad(DR_RUNBOOK, None, f"no `- **{field}:** <minutes> minutes` line")
             continue
         value, line = found
-        minutes = re.match(r"[`*_ ]*(\d+)\s*min", value)
+        minutes = re.match(r"(\d+)\s*min", value)
         if minutes is None:
             f.bad(DR_RUNBOOK, line, f"{field} {value!r} is not a number of minutes")
         elif int(minutes.group(1)) != int(wanted):
@@ -1262,14 +1261,12 @@ def check_dr_plan(repo: Repo, f: Findings) -> None:
             )
         else:
             f.ok(DR_RUNBOOK, line, f"{field} {wanted} minutes")
-    if not re.search(r"(?i)\brestor|\bfail\s*-?over", text):
+    if not re.search(r"(?i)\brestor|\bfail\s*-?over", markdown.plain(text)):
         f.bad(DR_RUNBOOK, None, "no restore or failover steps")
     drill = r"(?i)\b(test|tested|testing|drill|game ?day|exercise)\b"
     test = next((h.line for h in markdown.headings(text) if re.search(drill, h.title)), None)
     if test is None:
-        test = next(
-            (line.number for line in markdown.prose(text) if re.search(drill, line.text)), None
-        )
+        test = markdown.find_line(text, drill)
     if test is None:
         f.bad(DR_RUNBOOK, None, "no test procedure: the plan is never exercised")
     else:

@@ -152,6 +152,47 @@ def test_markdown_tables_are_runs_of_rows() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("source", "shown"),
+    [
+        ("#fulfilment\\_alerts", "#fulfilment_alerts"),
+        ("**Email:** fulfil\\_ment+ops%eu@acme.example", "Email: fulfil_ment+ops%eu@acme.example"),
+        ("policy `P_FULFIL_1` and `a\\_b`", "policy P_FULFIL_1 and a\\_b"),
+        ("_em_ *em* ~~gone~~ \\* \\` \\$x\\$ \\~ \\[x\\] \\<b\\>", "em em gone * ` $x$ ~ [x] <b>"),
+        (
+            "&amp; &#95; [the channel](https://x) ![alt *text*](i.png) <b>bold</b>",
+            "& _ the channel alt text bold",
+        ),
+        (
+            "- **Slack:** #a\\_b\n- **SRE:** sre\n\nwrapped\nline",
+            "Slack: #a_b\nSRE: sre\nwrapped\nline",
+        ),
+        ("| a \\| b | `c` |\n|---|---|\n| 1 | 2 |", "a | b\nc\n1\n2"),
+        ("```\nP\\_1\n```", "P\\_1"),
+    ],
+)
+def test_plain_is_the_text_a_reader_sees(source: str, shown: str) -> None:
+    assert markdown.plain(source) == shown
+
+
+def test_plain_inline_keeps_block_markers_as_text() -> None:
+    assert markdown.plain("1. first \\_ - item", inline=True) == "1. first _ - item"
+    assert markdown.plain("1. first", inline=False) == "first"
+
+
+def test_markdown_readers_return_rendered_text() -> None:
+    text = (
+        "## **Escalation** path\n\n- **RTO:** **60** minutes\n\n"
+        "| **On\\-call** | `a \\| b` | c \\| d |\n|---|---|---|\n"
+    )
+    assert [h.title for h in markdown.headings(text)] == ["Escalation path"]
+    assert markdown.field_line(text, "RTO") == ("60 minutes", 3)
+    (table,) = markdown.tables(markdown.prose(text))
+    assert [cells for _, cells in table] == [["On-call", "a | b", "c | d"]]
+    assert markdown.find_line(text, r"^On-call$") is None
+    assert markdown.find_line(text, r"\bOn-call\b") == 5
+
+
 def test_gitlab_includes_are_resolved_from_the_pipeline_file(tmp_path: Path) -> None:
     (tmp_path / ".copier-answers.yml").write_text("service_name: api\nci_provider: gitlab\n")
     (tmp_path / ".gitlab-ci.yml").write_text(
