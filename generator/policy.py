@@ -25,6 +25,9 @@ from generator.errors import PavedError
 
 POLICY_FILE = "policy.yml"
 TIERS = (1, 2, 3)
+# How a datastore's data is backed up (policy.yml: datastores.<name>.backup); readiness
+# checks each kind in prod.
+BACKUP_KINDS = ("rds_automated_backups", "versioning", "none")
 # copier.yml's dr_strategy choices.
 DR_STRATEGIES = ("backup_restore", "pilot_light", "warm_standby", "active_active")
 
@@ -124,6 +127,11 @@ class Policy:
         return org
 
     @property
+    def datastores(self) -> dict[str, dict[str, Any]]:
+        datastores: dict[str, dict[str, Any]] = self.data["datastores"]
+        return datastores
+
+    @property
     def slo(self) -> dict[str, Any]:
         slo: dict[str, Any] = self.data["slo"]
         return slo
@@ -206,7 +214,7 @@ def _load(path: Path, text: str) -> Policy:
     sources: dict[str, int] = {}
     _lines(tree, "", sources)
     where = _Where(path, sources)
-    for section in ("org", "tiers", "pod_sizes", "environments", "slo"):
+    for section in ("org", "tiers", "pod_sizes", "environments", "datastores", "slo"):
         if not isinstance(tree.get(section), dict):
             raise PolicyError(f"{where(section)}: `{section}` is missing or not a mapping")
     for key in _ORG_KEYS:
@@ -233,10 +241,35 @@ def _load(path: Path, text: str) -> Policy:
                 f"{where(key)}: {key} is below tiers.{tier}.prod_min_replicas; the rule is "
                 "a ceiling at or above the floor"
             )
+    for name, store in tree["datastores"].items():
+        _check_datastore(str(name), store, where)
     unknown = sorted(set(tree["tiers"]) - set(TIERS), key=str)
     if unknown:
         raise PolicyError(f"{where('tiers')}: tiers {unknown} are not 1, 2 or 3")
     return Policy(path, _plain(tree), tiers, sources)
+
+
+_DATASTORE_RULES: dict[str, tuple[Any, str]] = {
+    "title": (lambda v: isinstance(v, str) and v != "", "a name in prose"),
+    "runbook": (lambda v: isinstance(v, str) and v != "", "what its runbook covers"),
+    "runbook_covers_replica": (lambda v: isinstance(v, bool), "true or false"),
+    "aws_api": (lambda v: v is None or (isinstance(v, str) and v != ""), "an API name or null"),
+    "backup": (lambda v: v in BACKUP_KINDS, "one of " + ", ".join(BACKUP_KINDS)),
+    "dr_copy": (lambda v: isinstance(v, bool), "true or false"),
+}
+
+
+def _check_datastore(name: str, store: Any, where: _Where) -> None:
+    key = f"datastores.{name}"
+    if not isinstance(store, dict):
+        raise PolicyError(f"{where(key)}: {key} is not a mapping")
+    for field, (check, rule) in _DATASTORE_RULES.items():
+        if field not in store:
+            raise PolicyError(f"{where(key)}: {key}.{field} is missing")
+        if not check(store[field]):
+            raise PolicyError(
+                f"{where(f'{key}.{field}')}: {key}.{field} is {store[field]!r}; the rule is {rule}"
+            )
 
 
 class _Where:
@@ -284,7 +317,7 @@ def _plain(node: Any) -> Any:
 # --- `paved policy show` -----------------------------------------------------------------
 
 # What `show` lists per tier, in the order of the table.
-SHOWN_SECTIONS = ("org", "tiers", "pod_sizes", "environments", "slo")
+SHOWN_SECTIONS = ("org", "tiers", "pod_sizes", "environments", "datastores", "slo")
 
 
 def to_json(policy: Policy) -> str:

@@ -1316,15 +1316,25 @@ def _dr_region(repo: Repo, f: Findings) -> None:
 )
 def check_backups(repo: Repo, f: Findings) -> None:
     a = repo.answers
-    stores = [d for d in a.datastores if d in ("postgres", "s3")]
+    declared = repo.policy.datastores
+    kinds = {d: declared[d]["backup"] if d in declared else None for d in a.datastores}
+    for name, kind in kinds.items():
+        if kind is None:
+            f.bad(
+                ANSWERS_REF,
+                repo.find_line(ANSWERS_REF, r"^datastores:"),
+                f"datastore {name!r} is not declared in the template's policy (datastores): "
+                "how its data is backed up is unknown",
+            )
+    stores = {name: kind for name, kind in kinds.items() if kind not in (None, "none")}
     if not stores:
-        f.skip(ANSWERS_REF, "no postgres or s3 datastore: no data to back up")
+        if not f.problems:
+            transient = ", ".join(kinds) or "none"
+            f.skip(ANSWERS_REF, f"no datastore holds data to back up (datastores: {transient})")
         return
     for instance in _prod_instances(repo, f, "Call the service module from terraform/envs/prod."):
-        if "postgres" in stores:
-            _rds_backups(instance, a.tier, repo.policy.tier(a.tier), f)
-        if "s3" in stores:
-            _s3_versioning(instance, f)
+        for kind in sorted(set(stores.values())):
+            BACKUP_CHECKS[kind](instance, a.tier, repo.policy.tier(a.tier), f)
 
 
 def _evidence_for(
@@ -1409,7 +1419,7 @@ def _rds_backups(instance: ModuleInstance, tier: int, rules: Tier, f: Findings) 
             )
 
 
-def _s3_versioning(instance: ModuleInstance, f: Findings) -> None:
+def _s3_versioning(instance: ModuleInstance, _tier: int, _rules: Tier, f: Findings) -> None:
     buckets = [b for b, _ in _resources(instance, "aws_s3_bucket")]
     if not buckets:
         f.bad(instance.module.directory, None, "s3 answered; no aws_s3_bucket in prod")
@@ -1440,6 +1450,13 @@ def _s3_versioning(instance: ModuleInstance, f: Findings) -> None:
             )
         else:
             f.ok(found[0].file, instance.module.block_line(found[0]), f"{bucket.address} versioned")
+
+
+# How readiness checks each backup kind of the policy's datastores (policy.BACKUP_KINDS).
+BACKUP_CHECKS: dict[str, Callable[[ModuleInstance, int, Tier, Findings], None]] = {
+    "rds_automated_backups": _rds_backups,
+    "versioning": _s3_versioning,
+}
 
 
 # --- 11. redundancy -------------------------------------------------------------------

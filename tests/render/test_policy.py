@@ -199,3 +199,38 @@ def test_every_fix_text_names_only_values_the_policy_has() -> None:
             in fixes["redundancy"]
         )
         assert f"({policy.tier(tier).rds_backup_days} days for tier {tier})" in fixes["backups"]
+
+
+def test_every_declared_datastore_has_its_terraform_runbook_and_module_support() -> None:
+    """A datastore is declared once (policy.yml: datastores); the template must carry what
+    each one needs, so a declaration without them fails here, not in a service."""
+    declared = sorted(load_policy(ROOT).datastores)
+    module = ROOT / "templates" / "terraform" / "modules" / "service"
+    variables = (module / "variables.tf").read_text(encoding="utf-8")
+    supported = re.search(r"contains\(\[([^\]]*)\], d\)", variables)
+    assert supported, "the module's datastores validation"
+    assert sorted(json.loads(f"[{supported.group(1)}]")) == declared
+    runbooks = ROOT / "templates" / "docs" / "runbooks"
+    for name in declared:
+        assert (module / f"{name}.tf").is_file(), name
+        runbook = (
+            runbooks / f"{{% if '{name}' in datastores %}}datastore-{name}.md{{% endif %}}.jinja"
+        )
+        assert runbook.is_file(), name
+    copier = load_yaml(ROOT / "copier.yml")
+    assert "POLICY.datastores" in copier["datastores"]["choices"]
+
+
+def test_a_datastore_the_policy_does_not_declare_fails_backups(
+    changed: tuple[Path, Path], tmp_path: Path
+) -> None:
+    service = copy_template(
+        snapshot_template(tmp_path / "shipped"),
+        tmp_path / "svc",
+        {**load_yaml(EXAMPLES / "catalog-api.yml"), "datastores": ["s3"]},
+    )
+    answers = service / ".copier-answers.yml"
+    answers.write_text(answers.read_text().replace("- s3\n", "- s3\n- redis\n"))
+    backups = next(r for r in readiness(service).results if r.id == "backups")
+    assert backups.status.value == "fail"
+    assert any("datastore 'redis' is not declared" in line for line in backups.evidence)
