@@ -144,7 +144,7 @@ class Policy:
         return f"{_shown(self.path)}:{self.sources[key]}"
 
     def tier_values(self, key: str) -> dict[int, Any]:
-        """One column of the tier table: ``{1: 3, 2: 2, 3: 2}`` for ``prod_min_replicas``."""
+        """One column of the tier table, tier -> value (``prod_min_replicas`` of each tier)."""
         return {tier: getattr(row, key) for tier, row in self.tiers.items()}
 
     def fast_burn_rate(self) -> float:
@@ -344,13 +344,17 @@ def to_table(policy: Policy) -> str:
                 lines.append(f"  {name:<28} {subvalue!s:<32} {where}:{policy.sources[dotted]}")
         else:
             lines.append(f"  {key:<28} {value!s:<32} {where}:{policy.sources[f'org.{key}']}")
-    lines += ["", f"  {'tiers':<30} {'1':>8} {'2':>8} {'3':>8}   lines"]
-    for field in fields(Tier):
-        values = [_cell(getattr(policy.tier(tier), field.name)) for tier in TIERS]
-        sources = ",".join(str(policy.sources[f"tiers.{tier}.{field.name}"]) for tier in TIERS)
-        lines.append(
-            f"  {field.name:<30} {values[0]:>8} {values[1]:>8} {values[2]:>8}   {where}:{sources}"
-        )
+    rows = [
+        (field.name, [_cell(getattr(policy.tier(tier), field.name)) for tier in TIERS])
+        for field in fields(Tier)
+    ]
+    width = max(8, *(len(cell) for _, cells in rows for cell in cells))
+    header = " ".join(f"{tier:>{width}}" for tier in TIERS)
+    lines += ["", f"  {'tiers':<30} {header}   lines"]
+    for name, cells in rows:
+        sources = ",".join(str(policy.sources[f"tiers.{tier}.{name}"]) for tier in TIERS)
+        values = " ".join(f"{cell:>{width}}" for cell in cells)
+        lines.append(f"  {name:<30} {values}   {where}:{sources}")
     for section in SHOWN_SECTIONS[2:]:
         lines += ["", section]
         for key, line in policy.sources.items():
