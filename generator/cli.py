@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -264,6 +265,15 @@ def _listing(label: str, names: list[str]) -> str:
     )
 
 
+def _policy_template(what: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """``--template DIR``: a template checkout whose policy.yml to read."""
+    return click.option(
+        "--template",
+        type=click.Path(path_type=Path, file_okay=False, exists=True),
+        help=f"{what} (default: the template this toolkit comes from).",
+    )
+
+
 READINESS_HELP = f"""Score the repository at PATH against the production readiness checklist.
 
 Reads the generated repository as it is now (the chart rendered for prod, Terraform, CI,
@@ -298,12 +308,7 @@ See docs/readiness.md.
     show_default=True,
     help="Fail when the score is below this, even if every required check passes.",
 )
-@click.option(
-    "--template",
-    type=click.Path(path_type=Path, file_okay=False, exists=True),
-    help="Hold the repository to the policy (policy.yml) of this template checkout "
-    "(default: the template this toolkit comes from).",
-)
+@_policy_template("Hold the repository to the policy (policy.yml) of this template checkout")
 def readiness(path: Path, output_format: str, min_score: int, template: Path | None) -> None:
     policy = load_policy(template) if template is not None else None
     report = run_readiness(path, min_score=min_score, progress=_progress, policy=policy)
@@ -321,11 +326,7 @@ def policy() -> None:
 
 
 @policy.command("show")
-@click.option(
-    "--template",
-    type=click.Path(path_type=Path, file_okay=False, exists=True),
-    help="A template checkout (default: the template this toolkit comes from).",
-)
+@_policy_template("A template checkout")
 @click.option(
     "--format",
     "output_format",
