@@ -1,4 +1,4 @@
-"""CODEOWNERS follows the ownership model (PRODUCT.md), for GitHub and GitLab alike."""
+"""CODEOWNERS follows the ownership model (docs/ownership.md), for GitHub and GitLab alike."""
 
 from __future__ import annotations
 

@@ -242,7 +242,7 @@ def test_disaster_recovery_follows_overridden_answers_and_names_the_gap(
 # OWNERSHIP.md and ESCALATION.md
 # ---------------------------------------------------------------------------------------
 
-# PRODUCT.md's ownership table: who approves prod deploys (A on Deploys), who is paged
+# The ownership models (docs/ownership.md): who approves prod deploys (A on Deploys), who is paged
 # first (R and A on On-call), who reviews infrastructure changes (A on Infrastructure).
 MODELS: dict[str, dict[str, Any]] = {
     "dev_only": {"deploys": {"team"}, "paged": "team", "infra": {"team"}},
