@@ -14,7 +14,7 @@ mock_provider "aws" {
 }
 
 override_resource {
-  target          = aws_s3_bucket.data
+  target          = module.data_bucket[0].aws_s3_bucket.this
   override_during = plan
   values = {
     arn = "arn:aws:s3:::orders-api-prod-data-123456789012"
@@ -179,7 +179,7 @@ run "s3_request_metrics_and_error_alarms" {
   command = plan
 
   assert {
-    condition     = aws_s3_bucket_metric.data[0].bucket == aws_s3_bucket.data[0].id && aws_s3_bucket_metric.data[0].name == "EntireBucket" && length(aws_s3_bucket_metric.data[0].filter) == 0
+    condition     = aws_s3_bucket_metric.data[0].bucket == module.data_bucket[0].resources.bucket.id && aws_s3_bucket_metric.data[0].name == "EntireBucket" && length(aws_s3_bucket_metric.data[0].filter) == 0
     error_message = "Request metrics must be enabled for the whole data bucket (no filter)."
   }
 

@@ -37,7 +37,7 @@ override_resource {
 }
 
 override_resource {
-  target          = aws_s3_bucket.data
+  target          = module.data_bucket[0].aws_s3_bucket.this
   override_during = plan
   values = {
     arn = "arn:aws:s3:::orders-api-prod-data-123456789012"
@@ -46,7 +46,7 @@ override_resource {
 }
 
 override_resource {
-  target          = aws_s3_bucket.logs
+  target          = module.logs_bucket[0].aws_s3_bucket.this
   override_during = plan
   values = {
     arn = "arn:aws:s3:::orders-api-prod-logs-123456789012"
@@ -55,7 +55,7 @@ override_resource {
 }
 
 override_resource {
-  target          = aws_s3_bucket.data_dr
+  target          = module.dr_bucket[0].aws_s3_bucket.this
   override_during = plan
   values = {
     arn = "arn:aws:s3:::orders-api-prod-data-dr-123456789012"
@@ -124,9 +124,9 @@ run "tier1_prod_tags_on_every_taggable_resource" {
         aws_cloudwatch_metric_alarm.s3_4xx_errors[0].tags,
         aws_cloudwatch_metric_alarm.sqs_message_age[0].tags,
         aws_cloudwatch_metric_alarm.sqs_dlq_not_empty[0].tags,
-        aws_s3_bucket.data[0].tags,
-        aws_s3_bucket.logs[0].tags,
-        aws_s3_bucket.data_dr[0].tags,
+        module.data_bucket[0].resources.bucket.tags,
+        module.logs_bucket[0].resources.bucket.tags,
+        module.dr_bucket[0].resources.bucket.tags,
         aws_sqs_queue.this[0].tags,
         aws_sqs_queue.dlq[0].tags,
       ] :
@@ -136,7 +136,7 @@ run "tier1_prod_tags_on_every_taggable_resource" {
   }
 
   assert {
-    condition     = aws_db_instance.this[0].tags["service"] == "orders-api" && aws_s3_bucket.data[0].tags["environment"] == "prod"
+    condition     = aws_db_instance.this[0].tags["service"] == "orders-api" && module.data_bucket[0].resources.bucket.tags["environment"] == "prod"
     error_message = "Tag values must be passed through unchanged from var.tags."
   }
 }
@@ -186,7 +186,7 @@ run "tier1_prod_encryption_everywhere" {
 
   assert {
     condition = alltrue([
-      for r in aws_s3_bucket_server_side_encryption_configuration.data[0].rule :
+      for r in module.data_bucket[0].resources.encryption.rule :
       r.apply_server_side_encryption_by_default[0].sse_algorithm == "aws:kms" && r.apply_server_side_encryption_by_default[0].kms_master_key_id == aws_kms_key.this.arn && r.bucket_key_enabled
     ])
     error_message = "The data bucket must use SSE-KMS with the service key and S3 Bucket Keys."
@@ -194,14 +194,14 @@ run "tier1_prod_encryption_everywhere" {
 
   assert {
     condition = alltrue([
-      for r in aws_s3_bucket_server_side_encryption_configuration.data_dr[0].rule :
+      for r in module.dr_bucket[0].resources.encryption.rule :
       r.apply_server_side_encryption_by_default[0].sse_algorithm == "aws:kms" && r.apply_server_side_encryption_by_default[0].kms_master_key_id == aws_kms_key.dr[0].arn
     ])
     error_message = "The DR replica bucket must use SSE-KMS with the DR-region key."
   }
 
   assert {
-    condition     = alltrue([for r in aws_s3_bucket_server_side_encryption_configuration.logs[0].rule : r.apply_server_side_encryption_by_default[0].sse_algorithm == "AES256"])
+    condition     = alltrue([for r in module.logs_bucket[0].resources.encryption.rule : r.apply_server_side_encryption_by_default[0].sse_algorithm == "AES256"])
     error_message = "The access-log bucket must use SSE-S3 (server access logging cannot write to SSE-KMS buckets)."
   }
 
@@ -238,7 +238,7 @@ run "tier1_prod_public_access_blocked" {
 
   assert {
     condition = alltrue([
-      for b in [aws_s3_bucket_public_access_block.data[0], aws_s3_bucket_public_access_block.logs[0], aws_s3_bucket_public_access_block.data_dr[0]] :
+      for b in [module.data_bucket[0].resources.public_access_block, module.logs_bucket[0].resources.public_access_block, module.dr_bucket[0].resources.public_access_block] :
       b.block_public_acls && b.block_public_policy && b.ignore_public_acls && b.restrict_public_buckets
     ])
     error_message = "All four public access block flags must be true on every bucket."
@@ -251,14 +251,14 @@ run "tier1_prod_public_access_blocked" {
 
   assert {
     condition = alltrue([
-      for p in [aws_s3_bucket_policy.data[0].policy, aws_s3_bucket_policy.logs[0].policy, aws_s3_bucket_policy.data_dr[0].policy, aws_sqs_queue_policy.this[0].policy, aws_sqs_queue_policy.dlq[0].policy] :
+      for p in [module.data_bucket[0].resources.policy.policy, module.logs_bucket[0].resources.policy.policy, module.dr_bucket[0].resources.policy.policy, aws_sqs_queue_policy.this[0].policy, aws_sqs_queue_policy.dlq[0].policy] :
       anytrue([for s in jsondecode(p).Statement : s.Effect == "Deny" && try(s.Condition.Bool["aws:SecureTransport"], "") == "false"])
     ])
     error_message = "Every bucket and queue policy must deny requests without TLS."
   }
 
   assert {
-    condition     = alltrue([for s in jsondecode(aws_s3_bucket_policy.data[0].policy).Statement : s.Effect == "Deny"])
+    condition     = alltrue([for s in jsondecode(module.data_bucket[0].resources.policy.policy).Statement : s.Effect == "Deny"])
     error_message = "The data bucket policy must only contain Deny statements; access is granted through IAM."
   }
 
@@ -273,7 +273,7 @@ run "tier1_prod_public_access_blocked" {
   }
 
   assert {
-    condition     = one(aws_s3_bucket_ownership_controls.data[0].rule).object_ownership == "BucketOwnerEnforced" && one(aws_s3_bucket_ownership_controls.logs[0].rule).object_ownership == "BucketOwnerEnforced"
+    condition     = one(module.data_bucket[0].resources.ownership_controls.rule).object_ownership == "BucketOwnerEnforced" && one(module.logs_bucket[0].resources.ownership_controls.rule).object_ownership == "BucketOwnerEnforced"
     error_message = "ACLs must be disabled (BucketOwnerEnforced) on the buckets."
   }
 }
@@ -302,22 +302,22 @@ run "tier1_prod_backups_and_dr" {
   }
 
   assert {
-    condition     = length(aws_s3_bucket_replication_configuration.data) == 1 && one(aws_s3_bucket_replication_configuration.data[0].rule).destination[0].encryption_configuration[0].replica_kms_key_id == aws_kms_key.dr[0].arn
+    condition     = length(flatten(module.data_bucket[*].resources.replication)) == 1 && one(module.data_bucket[0].resources.replication[0].rule).destination[0].encryption_configuration[0].replica_kms_key_id == aws_kms_key.dr[0].arn
     error_message = "Tier 1 must replicate the data bucket to the DR region with the DR key."
   }
 
   assert {
-    condition     = one(aws_s3_bucket_versioning.data[0].versioning_configuration).status == "Enabled" && one(aws_s3_bucket_versioning.data_dr[0].versioning_configuration).status == "Enabled" && one(aws_s3_bucket_versioning.logs[0].versioning_configuration).status == "Enabled"
+    condition     = one(module.data_bucket[0].resources.versioning.versioning_configuration).status == "Enabled" && one(module.dr_bucket[0].resources.versioning.versioning_configuration).status == "Enabled" && one(module.logs_bucket[0].resources.versioning.versioning_configuration).status == "Enabled"
     error_message = "Versioning must be enabled on every bucket."
   }
 
   assert {
-    condition     = aws_s3_bucket_logging.data[0].target_bucket == aws_s3_bucket.logs[0].id
+    condition     = module.data_bucket[0].resources.logging[0].target_bucket == module.logs_bucket[0].resources.bucket.id
     error_message = "The data bucket must log access to the log bucket."
   }
 
   assert {
-    condition     = anytrue([for r in aws_s3_bucket_lifecycle_configuration.data[0].rule : length(r.abort_incomplete_multipart_upload) > 0]) && anytrue([for r in aws_s3_bucket_lifecycle_configuration.data[0].rule : try(r.noncurrent_version_expiration[0].noncurrent_days, 0) == 90])
+    condition     = anytrue([for r in module.data_bucket[0].resources.lifecycle.rule : length(r.abort_incomplete_multipart_upload) > 0]) && anytrue([for r in module.data_bucket[0].resources.lifecycle.rule : try(r.noncurrent_version_expiration[0].noncurrent_days, 0) == 90])
     error_message = "The data bucket must abort incomplete multipart uploads and expire noncurrent versions (90 days for tier 1)."
   }
 }
@@ -429,8 +429,8 @@ run "tier1_prod_identities" {
   assert {
     condition = toset(flatten([for s in jsondecode(aws_iam_role_policy.workload.policy).Statement : s.Resource])) == toset([
       aws_kms_key.this.arn,
-      aws_s3_bucket.data[0].arn,
-      "${aws_s3_bucket.data[0].arn}/*",
+      module.data_bucket[0].resources.bucket.arn,
+      "${module.data_bucket[0].resources.bucket.arn}/*",
       aws_sqs_queue.this[0].arn,
       "arn:aws:rds-db:eu-west-1:123456789012:dbuser:db-ABCDEFGHIJKLMNOPQRSTUVWXY0/orders_api",
     ])
@@ -523,7 +523,7 @@ run "tier2_staging_gitlab" {
   }
 
   assert {
-    condition     = length(aws_db_instance_automated_backups_replication.this) == 0 && length(aws_s3_bucket_replication_configuration.data) == 0 && length(aws_s3_bucket.data_dr) == 0 && length(aws_kms_key.dr) == 0
+    condition     = length(aws_db_instance_automated_backups_replication.this) == 0 && length(flatten(module.data_bucket[*].resources.replication)) == 0 && length(module.dr_bucket) == 0 && length(aws_kms_key.dr) == 0
     error_message = "Only tier 1 copies data to the DR region."
   }
 
@@ -595,7 +595,7 @@ run "tier3_dev_gitlab" {
   }
 
   assert {
-    condition     = length(aws_db_instance_automated_backups_replication.this) == 0 && length(aws_s3_bucket_replication_configuration.data) == 0 && length(aws_s3_bucket.data_dr) == 0 && length(aws_iam_role.s3_replication) == 0 && length(aws_kms_key.dr) == 0
+    condition     = length(aws_db_instance_automated_backups_replication.this) == 0 && length(flatten(module.data_bucket[*].resources.replication)) == 0 && length(module.dr_bucket) == 0 && length(aws_iam_role.s3_replication) == 0 && length(aws_kms_key.dr) == 0
     error_message = "Tier 3 must not create DR-region resources."
   }
 
@@ -610,7 +610,7 @@ run "tier3_dev_gitlab" {
   }
 
   assert {
-    condition     = anytrue([for r in aws_s3_bucket_lifecycle_configuration.data[0].rule : try(r.noncurrent_version_expiration[0].noncurrent_days, 0) == 30])
+    condition     = anytrue([for r in module.data_bucket[0].resources.lifecycle.rule : try(r.noncurrent_version_expiration[0].noncurrent_days, 0) == 30])
     error_message = "Tier 3 expires noncurrent object versions after 30 days."
   }
 
@@ -686,7 +686,7 @@ run "description_with_special_characters_stays_out_of_tags" {
 
   assert {
     condition = alltrue([
-      for t in [aws_kms_key.this.tags, aws_ecr_repository.this.tags, aws_iam_role.workload.tags, aws_db_instance.this[0].tags, aws_s3_bucket.data[0].tags, aws_sqs_queue.this[0].tags] :
+      for t in [aws_kms_key.this.tags, aws_ecr_repository.this.tags, aws_iam_role.workload.tags, aws_db_instance.this[0].tags, module.data_bucket[0].resources.bucket.tags, aws_sqs_queue.this[0].tags] :
       alltrue([for v in values(t) : !strcontains(v, "↔")])
     ])
     error_message = "The description must never end up in tags."
@@ -719,7 +719,7 @@ run "no_datastores_creates_no_datastore_resources" {
   }
 
   assert {
-    condition     = length(aws_s3_bucket.data) + length(aws_s3_bucket.logs) + length(aws_s3_bucket.data_dr) + length(aws_iam_role.s3_replication) + length(aws_s3_bucket_replication_configuration.data) + length(aws_s3_bucket_metric.data) + length(aws_cloudwatch_metric_alarm.s3_5xx_errors) + length(aws_cloudwatch_metric_alarm.s3_4xx_errors) == 0
+    condition     = length(module.data_bucket) + length(module.logs_bucket) + length(module.dr_bucket) + length(aws_iam_role.s3_replication) + length(flatten(module.data_bucket[*].resources.replication)) + length(aws_s3_bucket_metric.data) + length(aws_cloudwatch_metric_alarm.s3_5xx_errors) + length(aws_cloudwatch_metric_alarm.s3_4xx_errors) == 0
     error_message = "Without s3 no bucket resources may be created."
   }
 
@@ -756,7 +756,7 @@ run "single_datastore_sqs_only" {
   }
 
   assert {
-    condition     = length(aws_sqs_queue.this) == 1 && length(aws_db_instance.this) == 0 && length(aws_s3_bucket.data) == 0
+    condition     = length(aws_sqs_queue.this) == 1 && length(aws_db_instance.this) == 0 && length(module.data_bucket) == 0
     error_message = "Only the selected datastore may be created."
   }
 
