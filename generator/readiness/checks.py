@@ -43,6 +43,7 @@ from generator.readiness.terraform import (
     RootScope,
     UnknownValueError,
     module_instances,
+    nested_instances,
     raw_text,
     value_of,
 )
@@ -1420,36 +1421,39 @@ def _rds_backups(instance: ModuleInstance, tier: int, rules: Tier, f: Findings) 
 
 
 def _s3_versioning(instance: ModuleInstance, _tier: int, _rules: Tier, f: Findings) -> None:
-    buckets = [b for b, _ in _resources(instance, "aws_s3_bucket")]
+    """Every bucket versioned, in the module or in the modules it calls (the bucket module)."""
+    buckets: list[tuple[ModuleInstance, Any]] = []
+    versioned: dict[tuple[str, str], tuple[Any, str]] = {}
+    for sub in nested_instances(instance):
+        buckets.extend((sub, b) for b, _ in _resources(sub, "aws_s3_bucket"))
+        for block, _count in _resources(sub, "aws_s3_bucket_versioning"):
+            config = block.body.get("versioning_configuration")
+            config = config[0] if isinstance(config, list) and config else config
+            status = raw_text(dig(config, "status") or "").strip('"')
+            target = re.search(r"aws_s3_bucket\.([\w-]+)", raw_text(block.body.get("bucket", "")))
+            if target:
+                versioned[(sub.path, target.group(1))] = (block, status)
     if not buckets:
         f.bad(instance.module.directory, None, "s3 answered; no aws_s3_bucket in prod")
         return
-    versioned: dict[str, tuple[Any, str]] = {}
-    for block, _count in _resources(instance, "aws_s3_bucket_versioning"):
-        config = block.body.get("versioning_configuration")
-        config = config[0] if isinstance(config, list) and config else config
-        status = raw_text(dig(config, "status") or "").strip('"')
-        target = re.search(r"aws_s3_bucket\.([\w-]+)", raw_text(block.body.get("bucket", "")))
-        if target:
-            versioned[target.group(1)] = (block, status)
-    for bucket in buckets:
-        found = versioned.get(bucket.name)
+    for sub, bucket in buckets:
+        found = versioned.get((sub.path, bucket.name))
+        name = f"{sub.path}{bucket.address}"
         if found is None:
             f.bad(
                 bucket.file,
-                instance.module.block_line(bucket),
-                f"{bucket.address}: no versioning: deleted or overwritten objects are lost",
+                sub.module.block_line(bucket),
+                f"{name}: no versioning: deleted or overwritten objects are lost",
             )
         elif found[1] != "Enabled":
             block = found[0]
             f.bad(
                 block.file,
-                instance.module.attribute_line(block, "status")
-                or instance.module.block_line(block),
-                f"{block.address}: status {found[1]}, not Enabled",
+                sub.module.attribute_line(block, "status") or sub.module.block_line(block),
+                f"{sub.path}{block.address}: status {found[1]}, not Enabled",
             )
         else:
-            f.ok(found[0].file, instance.module.block_line(found[0]), f"{bucket.address} versioned")
+            f.ok(found[0].file, sub.module.block_line(found[0]), f"{name} versioned")
 
 
 # How readiness checks each backup kind of the policy's datastores (policy.BACKUP_KINDS).
@@ -1499,13 +1503,17 @@ def check_redundancy(repo: Repo, f: Findings) -> None:
                         tier,
                     )
             if rules.dr_copies and "s3" in a.datastores:
-                found = list(_resources(instance, "aws_s3_bucket_replication_configuration"))
+                found = [
+                    (sub, block)
+                    for sub in nested_instances(instance)
+                    for block, _ in _resources(sub, "aws_s3_bucket_replication_configuration")
+                ]
                 if found:
-                    block = found[0][0]
+                    sub, block = found[0]
                     f.ok(
                         block.file,
-                        instance.module.block_line(block),
-                        f"{block.address}: S3 replicated to the DR region",
+                        sub.module.block_line(block),
+                        f"{sub.path}{block.address}: S3 replicated to the DR region",
                     )
                 else:
                     f.bad(

@@ -637,17 +637,23 @@ class ModuleScope:
 
 @dataclass(frozen=True)
 class ModuleInstance:
-    """A local module called from an environment root."""
+    """A local module called from an environment root (or, nested, from such a module)."""
 
     root: Configuration
     call: Block
     module: Configuration
     scope: ModuleScope
+    # Where a nested instance sits inside the module the root calls, e.g.
+    # "module.data_bucket.", and the configuration whose call made it; empty and None for
+    # the root's own call.
+    path: str = ""
+    caller: Configuration | None = None
 
     def call_line(self, attribute: str | None = None) -> int | None:
+        caller = self.caller or self.root
         if attribute is None:
-            return self.root.block_line(self.call)
-        return self.root.attribute_line(self.call, attribute)
+            return caller.block_line(self.call)
+        return caller.attribute_line(self.call, attribute)
 
 
 def module_instances(repo: Repo, root_directory: str) -> list[ModuleInstance]:
@@ -667,3 +673,34 @@ def module_instances(repo: Repo, root_directory: str) -> list[ModuleInstance]:
         if module.exists:
             instances.append(ModuleInstance(root, call, module, ModuleScope(module, call, scope)))
     return instances
+
+
+def _local_source(call: Block, scope: Scope) -> str | None:
+    try:
+        source = value_of(call.body.get("source"), scope)
+    except UnknownValueError:
+        return None
+    return source if isinstance(source, str) and source.startswith(("./", "../")) else None
+
+
+def nested_instances(instance: ModuleInstance) -> list[ModuleInstance]:
+    """``instance`` and the local modules it calls, recursively, that exist in it (a call
+    whose count evaluates to 0 is left out; one whose count cannot be told is kept)."""
+    found = [instance]
+    for call in instance.module.blocks("module"):
+        source = _local_source(call, instance.scope)
+        if source is None or instance.scope.count(call) == 0:
+            continue
+        directory = posixpath.normpath(posixpath.join(instance.module.directory, source))
+        module = Configuration(instance.module.repo, directory)
+        if module.exists:
+            child = ModuleInstance(
+                instance.root,
+                call,
+                module,
+                ModuleScope(module, call, instance.scope),
+                f"{instance.path}module.{call.name}.",
+                instance.module,
+            )
+            found.extend(nested_instances(child))
+    return found

@@ -410,9 +410,12 @@ def test_rds_without_multi_az_fails_redundancy(example_copy: Breakable) -> None:
 
 def test_s3_versioning_suspended_fails_backups(example_copy: Breakable) -> None:
     repo = example_copy("docs-portal")
-    edit(repo / "terraform/modules/service/s3.tf", 'status = "Enabled"', 'status = "Suspended"')
+    bucket = "terraform/modules/service/modules/bucket/main.tf"
+    edit(repo / bucket, 'status = "Enabled"', 'status = "Suspended"')
     _, result = failing(repo, "backups")
-    names(result, "terraform/modules/service/s3.tf:", "aws_s3_bucket_versioning.data", "Suspended")
+    # The bucket module is called once per bucket: each one is named.
+    for module in ("data_bucket", "logs_bucket"):
+        names(result, f"{bucket}:", f"module.{module}.aws_s3_bucket_versioning.this", "Suspended")
 
 
 def test_a_lower_tier_in_the_prod_root_fails_backups(example_copy: Breakable) -> None:

@@ -8,12 +8,10 @@ from pathlib import Path
 import hcl2
 import pytest
 
+_MODULES_DIR = Path(__file__).resolve().parents[2] / "templates" / "terraform" / "modules"
+# The modules and the submodules they ship (``<module>/modules/<name>``, e.g. the bucket).
 MODULES = sorted(
-    path
-    for path in (
-        Path(__file__).resolve().parents[2] / "templates" / "terraform" / "modules"
-    ).iterdir()
-    if path.is_dir()
+    path for path in [*_MODULES_DIR.iterdir(), *_MODULES_DIR.glob("*/modules/*")] if path.is_dir()
 )
 
 
@@ -27,7 +25,7 @@ def _table_names(readme: str, heading: str) -> list[str]:
     return re.findall(r"^\| `([a-z0-9_]+)` \|", section, flags=re.MULTILINE)
 
 
-@pytest.mark.parametrize("module", MODULES, ids=lambda p: p.name)
+@pytest.mark.parametrize("module", MODULES, ids=lambda p: str(p.relative_to(_MODULES_DIR)))
 def test_every_variable_is_typed_described_and_documented(module: Path) -> None:
     variables = _declared(module, "variables.tf", "variable")
     assert variables
@@ -38,7 +36,7 @@ def test_every_variable_is_typed_described_and_documented(module: Path) -> None:
     assert sorted(_table_names(readme, "Inputs")) == sorted(variables)
 
 
-@pytest.mark.parametrize("module", MODULES, ids=lambda p: p.name)
+@pytest.mark.parametrize("module", MODULES, ids=lambda p: str(p.relative_to(_MODULES_DIR)))
 def test_every_output_is_described_and_documented(module: Path) -> None:
     outputs = _declared(module, "outputs.tf", "output")
     assert outputs

@@ -56,7 +56,7 @@ locals {
         Sid      = "ListDataBucket"
         Effect   = "Allow"
         Action   = ["s3:ListBucket", "s3:GetBucketLocation"]
-        Resource = aws_s3_bucket.data[0].arn
+        Resource = module.data_bucket[0].arn
       },
       {
         Sid    = "ReadWriteDataObjects"
@@ -69,7 +69,7 @@ locals {
           "s3:AbortMultipartUpload",
           "s3:ListMultipartUploadParts",
         ]
-        Resource = "${aws_s3_bucket.data[0].arn}/*"
+        Resource = "${module.data_bucket[0].arn}/*"
       },
     ] : [],
     local.enable_sqs ? [

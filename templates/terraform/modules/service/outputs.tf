@@ -127,22 +127,22 @@ output "postgres_security_group_id" {
 
 output "s3_bucket_name" {
   description = "Name of the data bucket; null without the s3 datastore."
-  value       = try(aws_s3_bucket.data[0].id, null)
+  value       = try(module.data_bucket[0].id, null)
 }
 
 output "s3_bucket_arn" {
   description = "ARN of the data bucket; null without the s3 datastore."
-  value       = try(aws_s3_bucket.data[0].arn, null)
+  value       = try(module.data_bucket[0].arn, null)
 }
 
 output "s3_log_bucket_name" {
   description = "Name of the S3 access-log bucket; null without the s3 datastore."
-  value       = try(aws_s3_bucket.logs[0].id, null)
+  value       = try(module.logs_bucket[0].id, null)
 }
 
 output "s3_replica_bucket_arn" {
   description = "ARN of the data bucket's replica in the DR region (tiers with cross_region_dr in tier_defaults); null otherwise."
-  value       = try(aws_s3_bucket.data_dr[0].arn, null)
+  value       = try(module.dr_bucket[0].arn, null)
 }
 
 output "sqs_queue_url" {

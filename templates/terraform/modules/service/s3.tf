@@ -12,134 +12,80 @@ locals {
 }
 
 ################################################################################
-# Data bucket
+# Buckets: one hardened-bucket module (modules/bucket) per bucket
 ################################################################################
 
-resource "aws_s3_bucket" "data" {
-  count = local.enable_s3 ? 1 : 0
+# The data bucket: the service's objects, encrypted with the service key,
+# TLS 1.2+ only, access-logged to the log bucket, object events on EventBridge.
+module "data_bucket" {
+  source = "./modules/bucket"
+  count  = local.enable_s3 ? 1 : 0
 
-  bucket        = local.s3_data_bucket_name
-  force_destroy = false
-
-  tags = merge(local.tags, { Name = local.s3_data_bucket_name })
+  name                      = local.s3_data_bucket_name
+  tags                      = local.tags
+  kms_key_arn               = aws_kms_key.this.arn
+  minimum_tls_version       = "1.2"
+  eventbridge_notifications = true
+  expiration = {
+    noncurrent_days = local.tier_settings.noncurrent_version_days
+  }
+  access_log = {
+    target_bucket = module.logs_bucket[0].id
+    target_prefix = local.s3_access_log_prefix
+  }
+  # Tier 1: every object and delete marker is copied to the replica in the DR
+  # region (module.dr_bucket), re-encrypted with the DR-region key.
+  replication = local.enable_s3_replication ? {
+    role_arn                = aws_iam_role.s3_replication[0].arn
+    destination_bucket_arn  = module.dr_bucket[0].arn
+    destination_kms_key_arn = aws_kms_key.dr[0].arn
+  } : null
 }
 
-resource "aws_s3_bucket_ownership_controls" "data" {
-  count = local.enable_s3 ? 1 : 0
+# The access-log bucket: target of the data bucket's server access logs.
+module "logs_bucket" {
+  #checkov:skip=CKV_AWS_145:S3 server access logging cannot deliver to a bucket whose default encryption is SSE-KMS; SSE-S3 (AES-256) is used instead.
+  #checkov:skip=CKV_AWS_144:Access logs are operational, expire after the log retention period and are not worth a cross-region copy.
+  #checkov:skip=CKV2_AWS_62:Nothing consumes events about access-log objects being written.
+  source = "./modules/bucket"
+  count  = local.enable_s3 ? 1 : 0
 
-  bucket = aws_s3_bucket.data[0].id
-  rule {
-    object_ownership = "BucketOwnerEnforced" # ACLs disabled; access is IAM/bucket policy only
+  name = local.s3_logs_bucket_name
+  tags = local.tags
+  # Server access logging only supports SSE-S3 on the target bucket: the
+  # logging service cannot use a customer-managed KMS key.
+  kms_key_arn = null
+  # Access logs live as long as the service's CloudWatch logs.
+  expiration = {
+    rule_id         = "expire-access-logs"
+    days            = local.log_retention_days
+    noncurrent_days = 30
+  }
+  # With ACLs disabled, log delivery is authorised by the bucket policy (for
+  # the data bucket only), not by the legacy log-delivery ACL group.
+  log_delivery = {
+    sid               = "S3ServerAccessLogsFromDataBucket"
+    source_bucket_arn = module.data_bucket[0].arn
+    source_account_id = local.account_id
+    prefix            = local.s3_access_log_prefix
   }
 }
 
-resource "aws_s3_bucket_public_access_block" "data" {
-  count = local.enable_s3 ? 1 : 0
+# Tier 1: the data bucket's replica in the DR region, encrypted with the
+# DR-region key.
+module "dr_bucket" {
+  #checkov:skip=CKV_AWS_18:Replica written only by S3 replication; access logging would need a second log bucket in the DR region for a bucket nobody reads outside a regional failover.
+  #checkov:skip=CKV2_AWS_62:Nothing consumes events about replicated objects.
+  source    = "./modules/bucket"
+  count     = local.enable_s3_replication ? 1 : 0
+  providers = { aws = aws.dr }
 
-  bucket                  = aws_s3_bucket.data[0].id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_versioning" "data" {
-  count = local.enable_s3 ? 1 : 0
-
-  bucket = aws_s3_bucket.data[0].id
-  versioning_configuration {
-    status = "Enabled"
+  name        = local.s3_dr_bucket_name
+  tags        = local.tags
+  kms_key_arn = aws_kms_key.dr[0].arn
+  expiration = {
+    noncurrent_days = local.tier_settings.noncurrent_version_days
   }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "data" {
-  count = local.enable_s3 ? 1 : 0
-
-  bucket = aws_s3_bucket.data[0].id
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.this.arn
-    }
-    # S3 Bucket Keys cut KMS requests (and their cost/throttling) by ~99%.
-    bucket_key_enabled = true
-  }
-}
-
-resource "aws_s3_bucket_lifecycle_configuration" "data" {
-  count = local.enable_s3 ? 1 : 0
-
-  bucket = aws_s3_bucket.data[0].id
-
-  rule {
-    id     = "expire-noncurrent-versions"
-    status = "Enabled"
-    filter {}
-    noncurrent_version_expiration {
-      noncurrent_days = local.tier_settings.noncurrent_version_days
-    }
-  }
-
-  rule {
-    id     = "abort-incomplete-multipart-uploads"
-    status = "Enabled"
-    filter {}
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 7
-    }
-  }
-
-  depends_on = [aws_s3_bucket_versioning.data]
-}
-
-resource "aws_s3_bucket_logging" "data" {
-  count = local.enable_s3 ? 1 : 0
-
-  bucket        = aws_s3_bucket.data[0].id
-  target_bucket = aws_s3_bucket.logs[0].id
-  target_prefix = local.s3_access_log_prefix
-
-  depends_on = [aws_s3_bucket_policy.logs]
-}
-
-# Object events go to the account's default EventBridge bus, where the service
-# (or others) can subscribe with rules; no consumer is forced on anyone.
-resource "aws_s3_bucket_notification" "data" {
-  count = local.enable_s3 ? 1 : 0
-
-  bucket      = aws_s3_bucket.data[0].id
-  eventbridge = true
-}
-
-resource "aws_s3_bucket_policy" "data" {
-  count = local.enable_s3 ? 1 : 0
-
-  bucket = aws_s3_bucket.data[0].id
-  # Access is granted by IAM (the workload role) only; the bucket policy just
-  # enforces transport security for everyone.
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid       = "DenyInsecureTransport"
-        Effect    = "Deny"
-        Principal = "*"
-        Action    = "s3:*"
-        Resource  = [aws_s3_bucket.data[0].arn, "${aws_s3_bucket.data[0].arn}/*"]
-        Condition = { Bool = { "aws:SecureTransport" = "false" } }
-      },
-      {
-        Sid       = "DenyOutdatedTls"
-        Effect    = "Deny"
-        Principal = "*"
-        Action    = "s3:*"
-        Resource  = [aws_s3_bucket.data[0].arn, "${aws_s3_bucket.data[0].arn}/*"]
-        Condition = { NumericLessThan = { "s3:TlsVersion" = "1.2" } }
-      },
-    ]
-  })
-
-  depends_on = [aws_s3_bucket_public_access_block.data]
 }
 
 ################################################################################
@@ -153,7 +99,7 @@ resource "aws_s3_bucket_policy" "data" {
 resource "aws_s3_bucket_metric" "data" {
   count = local.enable_s3 ? 1 : 0
 
-  bucket = aws_s3_bucket.data[0].id
+  bucket = module.data_bucket[0].id
   name   = "EntireBucket"
 }
 
@@ -175,7 +121,7 @@ resource "aws_cloudwatch_metric_alarm" "s3_5xx_errors" {
   namespace         = "AWS/S3"
   metric_name       = "5xxErrors"
   dimensions = {
-    BucketName = aws_s3_bucket.data[0].id
+    BucketName = module.data_bucket[0].id
     FilterId   = aws_s3_bucket_metric.data[0].name
   }
   statistic           = "Sum"
@@ -205,7 +151,7 @@ resource "aws_cloudwatch_metric_alarm" "s3_4xx_errors" {
   namespace         = "AWS/S3"
   metric_name       = "4xxErrors"
   dimensions = {
-    BucketName = aws_s3_bucket.data[0].id
+    BucketName = module.data_bucket[0].id
     FilterId   = aws_s3_bucket_metric.data[0].name
   }
   statistic           = "Average"
@@ -223,238 +169,8 @@ resource "aws_cloudwatch_metric_alarm" "s3_4xx_errors" {
 }
 
 ################################################################################
-# Access-log bucket
-################################################################################
-
-resource "aws_s3_bucket" "logs" {
-  #checkov:skip=CKV_AWS_145:S3 server access logging cannot deliver to a bucket whose default encryption is SSE-KMS; SSE-S3 (AES-256) is used instead.
-  #checkov:skip=CKV_AWS_144:Access logs are operational, expire after the log retention period and are not worth a cross-region copy.
-  #checkov:skip=CKV2_AWS_62:Nothing consumes events about access-log objects being written.
-  count = local.enable_s3 ? 1 : 0
-
-  bucket        = local.s3_logs_bucket_name
-  force_destroy = false
-
-  tags = merge(local.tags, { Name = local.s3_logs_bucket_name })
-}
-
-resource "aws_s3_bucket_ownership_controls" "logs" {
-  count = local.enable_s3 ? 1 : 0
-
-  bucket = aws_s3_bucket.logs[0].id
-  rule {
-    # With ACLs disabled, log delivery is authorised by the bucket policy below
-    # (logging.s3.amazonaws.com), not by the legacy log-delivery ACL group.
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_public_access_block" "logs" {
-  count = local.enable_s3 ? 1 : 0
-
-  bucket                  = aws_s3_bucket.logs[0].id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_versioning" "logs" {
-  count = local.enable_s3 ? 1 : 0
-
-  bucket = aws_s3_bucket.logs[0].id
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-# Server access logging only supports SSE-S3 on the target bucket: the logging
-# service cannot use a customer-managed KMS key.
-resource "aws_s3_bucket_server_side_encryption_configuration" "logs" {
-  count = local.enable_s3 ? 1 : 0
-
-  bucket = aws_s3_bucket.logs[0].id
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256"
-    }
-  }
-}
-
-resource "aws_s3_bucket_lifecycle_configuration" "logs" {
-  count = local.enable_s3 ? 1 : 0
-
-  bucket = aws_s3_bucket.logs[0].id
-
-  # Access logs live as long as the service's CloudWatch logs.
-  rule {
-    id     = "expire-access-logs"
-    status = "Enabled"
-    filter {}
-    expiration {
-      days = local.log_retention_days
-    }
-    noncurrent_version_expiration {
-      noncurrent_days = 30
-    }
-  }
-
-  rule {
-    id     = "abort-incomplete-multipart-uploads"
-    status = "Enabled"
-    filter {}
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 7
-    }
-  }
-
-  depends_on = [aws_s3_bucket_versioning.logs]
-}
-
-resource "aws_s3_bucket_policy" "logs" {
-  count = local.enable_s3 ? 1 : 0
-
-  bucket = aws_s3_bucket.logs[0].id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid       = "S3ServerAccessLogsFromDataBucket"
-        Effect    = "Allow"
-        Principal = { Service = "logging.s3.amazonaws.com" }
-        Action    = "s3:PutObject"
-        Resource  = "${aws_s3_bucket.logs[0].arn}/${local.s3_access_log_prefix}*"
-        Condition = {
-          ArnLike      = { "aws:SourceArn" = aws_s3_bucket.data[0].arn }
-          StringEquals = { "aws:SourceAccount" = local.account_id }
-        }
-      },
-      {
-        Sid       = "DenyInsecureTransport"
-        Effect    = "Deny"
-        Principal = "*"
-        Action    = "s3:*"
-        Resource  = [aws_s3_bucket.logs[0].arn, "${aws_s3_bucket.logs[0].arn}/*"]
-        Condition = { Bool = { "aws:SecureTransport" = "false" } }
-      },
-    ]
-  })
-
-  depends_on = [aws_s3_bucket_public_access_block.logs]
-}
-
-################################################################################
-# Tier 1: replica bucket in the DR region
-################################################################################
-
-resource "aws_s3_bucket" "data_dr" {
-  #checkov:skip=CKV_AWS_18:Replica written only by S3 replication; access logging would need a second log bucket in the DR region for a bucket nobody reads outside a regional failover.
-  #checkov:skip=CKV2_AWS_62:Nothing consumes events about replicated objects.
-  count    = local.enable_s3_replication ? 1 : 0
-  provider = aws.dr
-
-  bucket        = local.s3_dr_bucket_name
-  force_destroy = false
-
-  tags = merge(local.tags, { Name = local.s3_dr_bucket_name })
-}
-
-resource "aws_s3_bucket_ownership_controls" "data_dr" {
-  count    = local.enable_s3_replication ? 1 : 0
-  provider = aws.dr
-
-  bucket = aws_s3_bucket.data_dr[0].id
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_public_access_block" "data_dr" {
-  count    = local.enable_s3_replication ? 1 : 0
-  provider = aws.dr
-
-  bucket                  = aws_s3_bucket.data_dr[0].id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_versioning" "data_dr" {
-  count    = local.enable_s3_replication ? 1 : 0
-  provider = aws.dr
-
-  bucket = aws_s3_bucket.data_dr[0].id
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "data_dr" {
-  count    = local.enable_s3_replication ? 1 : 0
-  provider = aws.dr
-
-  bucket = aws_s3_bucket.data_dr[0].id
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.dr[0].arn
-    }
-    bucket_key_enabled = true
-  }
-}
-
-resource "aws_s3_bucket_lifecycle_configuration" "data_dr" {
-  count    = local.enable_s3_replication ? 1 : 0
-  provider = aws.dr
-
-  bucket = aws_s3_bucket.data_dr[0].id
-
-  rule {
-    id     = "expire-noncurrent-versions"
-    status = "Enabled"
-    filter {}
-    noncurrent_version_expiration {
-      noncurrent_days = local.tier_settings.noncurrent_version_days
-    }
-  }
-
-  rule {
-    id     = "abort-incomplete-multipart-uploads"
-    status = "Enabled"
-    filter {}
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 7
-    }
-  }
-
-  depends_on = [aws_s3_bucket_versioning.data_dr]
-}
-
-resource "aws_s3_bucket_policy" "data_dr" {
-  count    = local.enable_s3_replication ? 1 : 0
-  provider = aws.dr
-
-  bucket = aws_s3_bucket.data_dr[0].id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid       = "DenyInsecureTransport"
-        Effect    = "Deny"
-        Principal = "*"
-        Action    = "s3:*"
-        Resource  = [aws_s3_bucket.data_dr[0].arn, "${aws_s3_bucket.data_dr[0].arn}/*"]
-        Condition = { Bool = { "aws:SecureTransport" = "false" } }
-      },
-    ]
-  })
-
-  depends_on = [aws_s3_bucket_public_access_block.data_dr]
-}
-
-################################################################################
-# Tier 1: replication
+# Tier 1: replication role (the replication rule is the data bucket's
+# `replication` above)
 ################################################################################
 
 resource "aws_iam_role" "s3_replication" {
@@ -495,7 +211,7 @@ resource "aws_iam_role_policy" "s3_replication" {
         Sid      = "ReadReplicationConfiguration"
         Effect   = "Allow"
         Action   = ["s3:GetReplicationConfiguration", "s3:ListBucket"]
-        Resource = aws_s3_bucket.data[0].arn
+        Resource = module.data_bucket[0].arn
       },
       {
         Sid    = "ReadSourceObjectVersions"
@@ -505,13 +221,13 @@ resource "aws_iam_role_policy" "s3_replication" {
           "s3:GetObjectVersionAcl",
           "s3:GetObjectVersionTagging",
         ]
-        Resource = "${aws_s3_bucket.data[0].arn}/*"
+        Resource = "${module.data_bucket[0].arn}/*"
       },
       {
         Sid      = "WriteReplicas"
         Effect   = "Allow"
         Action   = ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"]
-        Resource = "${aws_s3_bucket.data_dr[0].arn}/*"
+        Resource = "${module.dr_bucket[0].arn}/*"
       },
       {
         Sid       = "DecryptSourceObjects"
@@ -531,39 +247,133 @@ resource "aws_iam_role_policy" "s3_replication" {
   })
 }
 
-resource "aws_s3_bucket_replication_configuration" "data" {
-  count = local.enable_s3_replication ? 1 : 0
+################################################################################
+# State moves: the buckets used to be written out here resource by resource
+################################################################################
 
-  bucket = aws_s3_bucket.data[0].id
-  role   = aws_iam_role.s3_replication[0].arn
+# Services created before the bucket module keep their buckets: on the next
+# plan, Terraform moves each resource's state to its place in the module
+# instead of destroying and recreating it (a bucket name cannot be reused at
+# once, and the objects would be lost). Moves from resources that never
+# existed (s3 off, or no DR replica) do nothing. Keep these blocks: a state
+# that has not been planned since the change still needs them.
 
-  rule {
-    id     = "disaster-recovery"
-    status = "Enabled"
-    filter {}
+moved {
+  from = aws_s3_bucket.data[0]
+  to   = module.data_bucket[0].aws_s3_bucket.this
+}
 
-    delete_marker_replication {
-      status = "Enabled"
-    }
+moved {
+  from = aws_s3_bucket_ownership_controls.data[0]
+  to   = module.data_bucket[0].aws_s3_bucket_ownership_controls.this
+}
 
-    source_selection_criteria {
-      sse_kms_encrypted_objects {
-        status = "Enabled"
-      }
-    }
+moved {
+  from = aws_s3_bucket_public_access_block.data[0]
+  to   = module.data_bucket[0].aws_s3_bucket_public_access_block.this
+}
 
-    destination {
-      bucket        = aws_s3_bucket.data_dr[0].arn
-      storage_class = "STANDARD"
-      encryption_configuration {
-        replica_kms_key_id = aws_kms_key.dr[0].arn
-      }
-    }
-  }
+moved {
+  from = aws_s3_bucket_versioning.data[0]
+  to   = module.data_bucket[0].aws_s3_bucket_versioning.this
+}
 
-  # Replication requires versioning on both sides before it can be enabled.
-  depends_on = [
-    aws_s3_bucket_versioning.data,
-    aws_s3_bucket_versioning.data_dr,
-  ]
+moved {
+  from = aws_s3_bucket_server_side_encryption_configuration.data[0]
+  to   = module.data_bucket[0].aws_s3_bucket_server_side_encryption_configuration.this
+}
+
+moved {
+  from = aws_s3_bucket_lifecycle_configuration.data[0]
+  to   = module.data_bucket[0].aws_s3_bucket_lifecycle_configuration.this
+}
+
+moved {
+  from = aws_s3_bucket_logging.data[0]
+  to   = module.data_bucket[0].aws_s3_bucket_logging.this[0]
+}
+
+moved {
+  from = aws_s3_bucket_notification.data[0]
+  to   = module.data_bucket[0].aws_s3_bucket_notification.this[0]
+}
+
+moved {
+  from = aws_s3_bucket_policy.data[0]
+  to   = module.data_bucket[0].aws_s3_bucket_policy.this
+}
+
+moved {
+  from = aws_s3_bucket.logs[0]
+  to   = module.logs_bucket[0].aws_s3_bucket.this
+}
+
+moved {
+  from = aws_s3_bucket_ownership_controls.logs[0]
+  to   = module.logs_bucket[0].aws_s3_bucket_ownership_controls.this
+}
+
+moved {
+  from = aws_s3_bucket_public_access_block.logs[0]
+  to   = module.logs_bucket[0].aws_s3_bucket_public_access_block.this
+}
+
+moved {
+  from = aws_s3_bucket_versioning.logs[0]
+  to   = module.logs_bucket[0].aws_s3_bucket_versioning.this
+}
+
+moved {
+  from = aws_s3_bucket_server_side_encryption_configuration.logs[0]
+  to   = module.logs_bucket[0].aws_s3_bucket_server_side_encryption_configuration.this
+}
+
+moved {
+  from = aws_s3_bucket_lifecycle_configuration.logs[0]
+  to   = module.logs_bucket[0].aws_s3_bucket_lifecycle_configuration.this
+}
+
+moved {
+  from = aws_s3_bucket_policy.logs[0]
+  to   = module.logs_bucket[0].aws_s3_bucket_policy.this
+}
+
+moved {
+  from = aws_s3_bucket_replication_configuration.data[0]
+  to   = module.data_bucket[0].aws_s3_bucket_replication_configuration.this[0]
+}
+
+moved {
+  from = aws_s3_bucket.data_dr[0]
+  to   = module.dr_bucket[0].aws_s3_bucket.this
+}
+
+moved {
+  from = aws_s3_bucket_ownership_controls.data_dr[0]
+  to   = module.dr_bucket[0].aws_s3_bucket_ownership_controls.this
+}
+
+moved {
+  from = aws_s3_bucket_public_access_block.data_dr[0]
+  to   = module.dr_bucket[0].aws_s3_bucket_public_access_block.this
+}
+
+moved {
+  from = aws_s3_bucket_versioning.data_dr[0]
+  to   = module.dr_bucket[0].aws_s3_bucket_versioning.this
+}
+
+moved {
+  from = aws_s3_bucket_server_side_encryption_configuration.data_dr[0]
+  to   = module.dr_bucket[0].aws_s3_bucket_server_side_encryption_configuration.this
+}
+
+moved {
+  from = aws_s3_bucket_lifecycle_configuration.data_dr[0]
+  to   = module.dr_bucket[0].aws_s3_bucket_lifecycle_configuration.this
+}
+
+moved {
+  from = aws_s3_bucket_policy.data_dr[0]
+  to   = module.dr_bucket[0].aws_s3_bucket_policy.this
 }

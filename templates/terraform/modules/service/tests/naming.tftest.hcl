@@ -49,14 +49,14 @@ run "longest_name_fits_aws_limits" {
 
   assert {
     condition = alltrue([
-      for b in [aws_s3_bucket.data[0].bucket, aws_s3_bucket.logs[0].bucket, aws_s3_bucket.data_dr[0].bucket] :
+      for b in [module.data_bucket[0].resources.bucket.bucket, module.logs_bucket[0].resources.bucket.bucket, module.dr_bucket[0].resources.bucket.bucket] :
       length(b) >= 3 && length(b) <= 63 && can(regex("^[a-z0-9][a-z0-9-]*[a-z0-9]$", b))
     ])
     error_message = "S3 bucket names must be 3-63 characters of lowercase letters, digits and hyphens."
   }
 
   assert {
-    condition     = aws_s3_bucket.data[0].bucket == "orders-api-with-a-very-long-name-staging-data-123456789012"
+    condition     = module.data_bucket[0].resources.bucket.bucket == "orders-api-with-a-very-long-name-staging-data-123456789012"
     error_message = "The data bucket must be named <name>-<environment>-data-<account_id>."
   }
 
