@@ -168,7 +168,7 @@ class Answers:
     def line(self, key: str) -> int | None:
         """The 1-based line of ``key`` in the file (read with lines), for file:line."""
         # Imported here: the readiness reader imports this module for the answers.
-        from generator.readiness.repo import key_line
+        from generator.readiness.sources.repo import key_line
 
         return key_line(self.data, key)
 

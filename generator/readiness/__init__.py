@@ -9,7 +9,7 @@ from pathlib import Path
 from generator.policy import Policy
 from generator.readiness.checks import CHECKS, run_all
 from generator.readiness.model import Report, Result, Status
-from generator.readiness.repo import Repo
+from generator.readiness.sources.repo import Repo
 
 __all__ = ["CHECKS", "Report", "Result", "Status", "readiness"]
 

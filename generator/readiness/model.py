@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from generator.readiness.repo import Repo
+    from generator.readiness.sources.repo import Repo
 
 
 class Status(StrEnum):
@@ -163,11 +163,19 @@ class Registry:
 
         return register
 
+    def _ordered(self) -> list[Check]:
+        # By checklist item; checks of one item in the order they were registered.
+        return sorted(self._checks.values(), key=lambda check: check.item)
+
     def ids(self) -> list[str]:
-        return list(self._checks)
+        return [check.id for check in self._ordered()]
 
     def __iter__(self) -> Iterator[Check]:
-        return iter(self._checks.values())
+        return iter(self._ordered())
 
     def __len__(self) -> int:
         return len(self._checks)
+
+
+# Every readiness check, registered by the modules of generator.readiness.checks.
+CHECKS = Registry()

@@ -12,7 +12,7 @@ from generator import __version__
 from generator.fleet import fleet_status
 from generator.fleet.status import toolkit_differs
 from generator.readiness import readiness
-from generator.readiness.repo import _parse_hcl, _parse_yaml
+from generator.readiness.sources.repo import _parse_hcl, _parse_yaml
 from tests.fleet.builders import Member, Original
 from tests.fleet.conftest import Fleet
 

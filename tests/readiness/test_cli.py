@@ -176,7 +176,7 @@ def test_markdown_report_renders_a_table(ready_examples: dict[str, Path]) -> Non
 def test_checks_needing_the_chart_fail_clearly_without_helm(
     ready_examples: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("generator.readiness.repo.helm_available", lambda: False)
+    monkeypatch.setattr("generator.readiness.sources.repo.helm_available", lambda: False)
     code, data = report(ready_examples["catalog-api"])
     assert code == 1
     for check_id in ("redundancy", "security-context", "observability", "deploy-strategy"):

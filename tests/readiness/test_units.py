@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 
 from generator.alertmanager import route_receivers
-from generator.readiness import markdown
-from generator.readiness.checks import _owners_of, _pattern_matches, _runbook_path
-from generator.readiness.ci import pipeline
+from generator.readiness.checks.alerting import _runbook_path
+from generator.readiness.checks.ownership import _owners_of, _pattern_matches
 from generator.readiness.model import Check, Findings, Report, Result, Status
-from generator.readiness.repo import Repo
-from generator.readiness.terraform import UnknownValueError, evaluate, value_of
+from generator.readiness.sources import markdown
+from generator.readiness.sources.ci import pipeline
+from generator.readiness.sources.repo import Repo
+from generator.readiness.sources.terraform import UnknownValueError, evaluate, value_of
 
 
 class Scope:

@@ -15,8 +15,8 @@ from typing import Any, ClassVar
 
 import pytest
 
-from generator.readiness import protection
-from generator.readiness.repo import Repo
+from generator.readiness.sources import protection
+from generator.readiness.sources.repo import Repo
 from tests.conftest import SRE_ON_CALL, JsonHandler, Render, load_yaml, serve_locally
 
 TEAM_IDS = {"catalog": 11, "sre": 22, "platform": 33}

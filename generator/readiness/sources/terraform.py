@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from generator.readiness.repo import Repo
+from generator.readiness.sources.repo import Repo
 
 
 class UnknownValueError(Exception):

@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass, field
 
 from generator.answers import Answers
-from generator.readiness.ci import GITHUB_WORKFLOWS, Job
-from generator.readiness.repo import Repo
+from generator.readiness.sources.ci import GITHUB_WORKFLOWS, Job
+from generator.readiness.sources.repo import Repo
 
 SCRIPT = "ci/protect_environments.py"
 # Where the template puts the job that applies the script, per CI provider.

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.readiness.repo import Repo, dig, key_line
+from generator.readiness.sources.repo import Repo, dig, key_line
 from generator.validators.pipelines import local_includes
 
 GITLAB_CI = ".gitlab-ci.yml"
