@@ -1,186 +1,126 @@
-"""Breaking a ready repository breaks the right check, with evidence that names the file."""
+"""Breaking a ready repository breaks the right check, with evidence that names the file.
+
+One table, MUTATIONS: each entry copies a ready example (or renders answers of its own),
+edits it, and says which check must fail, which evidence lines must name which file, and
+what else must hold. ``test_mutation`` runs them all; its ids read as the list of what is
+broken and which check notices (``pytest -v``). The table is grouped by the concern of the
+check, in the order of generator/readiness/checks/.
+"""
 
 from __future__ import annotations
 
 import json
 import re
 import shutil
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
 
-from tests.conftest import Render, require_helm
+from tests.conftest import require_helm
 from tests.readiness.conftest import Breakable, check, report
 
+# --- edits ------------------------------------------------------------------------------
 
-def edit(path: Path, old: str, new: str, count: int = 1) -> None:
-    """Replace ``old`` (which must be there) in a file."""
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, count), encoding="utf-8")
+Edit = Callable[[Path], None]
 
 
-def failing(repo: Path, check_id: str, *args: str) -> tuple[int, dict[str, Any]]:
-    """Run readiness; the check must fail. Returns the exit code and the check's result."""
-    code, data = report(repo, *args)
-    result = check(data, check_id)
-    assert result["status"] == "fail", result
-    assert result["fix"]
-    return code, result
+@dataclass(frozen=True)
+class Replace:
+    """Replace ``old`` (which must be there) in a file, ``count`` times (-1: every time)."""
+
+    path: str
+    old: str
+    new: str
+    count: int = 1
+
+    def __call__(self, repo: Path) -> None:
+        file = repo / self.path
+        text = file.read_text(encoding="utf-8")
+        assert self.old in text, f"{self.old!r} not in {self.path}"
+        file.write_text(text.replace(self.old, self.new, self.count), encoding="utf-8")
 
 
-def names(result: dict[str, Any], path: str, *words: str) -> None:
-    """Some evidence line starts with ``path`` and says every one of ``words``."""
-    lines = [e for e in result["evidence"] if e.startswith(path)]
-    assert lines, (path, result["evidence"])
-    assert any(all(w in line for w in words) for line in lines), (words, lines)
+@dataclass(frozen=True)
+class Delete:
+    path: str
+
+    def __call__(self, repo: Path) -> None:
+        (repo / self.path).unlink()
 
 
-def others_pass(repo: Path, *broken: str) -> None:
-    _, data = report(repo)
-    still = {c["id"] for c in data["checks"] if c["status"] == "fail"} - set(broken)
-    assert still == set()
+@dataclass(frozen=True)
+class Append:
+    path: str
+    text: str
+
+    def __call__(self, repo: Path) -> None:
+        file = repo / self.path
+        file.write_text(file.read_text(encoding="utf-8") + self.text, encoding="utf-8")
 
 
-@pytest.fixture(autouse=True)
-def _helm() -> None:
-    require_helm()
+@dataclass(frozen=True)
+class DropLines:
+    """Drop every line that matches ``pattern`` (at least one must)."""
+
+    path: str
+    pattern: str
+
+    def __call__(self, repo: Path) -> None:
+        file = repo / self.path
+        lines = file.read_text(encoding="utf-8").splitlines()
+        kept = [line for line in lines if not re.search(self.pattern, line)]
+        assert len(kept) < len(lines), f"no line of {self.path} matches {self.pattern!r}"
+        file.write_text("\n".join(kept) + "\n", encoding="utf-8")
 
 
-# --- the acceptance mutations ---------------------------------------------------------
+@dataclass(frozen=True)
+class YamlDelete:
+    """Delete the key at ``keys`` of a YAML file, keeping the rest as written."""
+
+    path: str
+    keys: tuple[str, ...]
+
+    def __call__(self, repo: Path) -> None:
+        file = repo / self.path
+        yaml = YAML(typ="rt")
+        data = yaml.load(file.read_text(encoding="utf-8"))
+        parent = data
+        for key in self.keys[:-1]:
+            parent = parent[key]
+        del parent[self.keys[-1]]
+        with file.open("w", encoding="utf-8") as handle:
+            yaml.dump(data, handle)
 
 
-@pytest.mark.parametrize(
-    ("name", "codeowners"),
-    [("payments-api", ".github/CODEOWNERS"), ("inventory-sync", ".gitlab/CODEOWNERS")],
-)
-def test_removing_codeowners_fails_ownership(
-    example_copy: Breakable, name: str, codeowners: str
-) -> None:
-    repo = example_copy(name)
-    (repo / codeowners).unlink()
-    code, result = failing(repo, "ownership")
-    assert code == 1
-    names(result, codeowners, "missing")
-    others_pass(repo, "ownership")
+@dataclass(frozen=True)
+class JsonDelete:
+    """Delete the key at ``keys`` of a JSON file."""
+
+    path: str
+    keys: tuple[str, ...]
+
+    def __call__(self, repo: Path) -> None:
+        file = repo / self.path
+        data = json.loads(file.read_text(encoding="utf-8"))
+        parent = data
+        for key in self.keys[:-1]:
+            parent = parent[key]
+        del parent[self.keys[-1]]
+        file.write_text(json.dumps(data), encoding="utf-8")
 
 
-def test_one_prod_replica_fails_redundancy(example_copy: Breakable) -> None:
-    repo = example_copy("catalog-api")
-    edit(repo / "helm/catalog-api/values-prod.yaml", "replicaCount: 2", "replicaCount: 1")
-    code, result = failing(repo, "redundancy")
-    assert code == 1
-    # The chart's schema refuses it too; the check names the value either way.
-    names(result, "helm/catalog-api/values-prod.yaml:8", "replicaCount 1", "at least 2")
+# The edits that need code.
 
 
-def test_hpa_floor_below_tier_fails_redundancy(example_copy: Breakable) -> None:
-    repo = example_copy("payments-api")
-    edit(repo / "helm/payments-api/values-prod.yaml", "minReplicas: 3", "minReplicas: 2")
-    _, result = failing(repo, "redundancy")
-    names(result, "helm/payments-api/values-prod.yaml:", "minReplicas 2", "at least 3")
-
-
-def test_deleting_a_runbook_an_alert_points_to_fails_runbooks(example_copy: Breakable) -> None:
-    repo = example_copy("payments-api")
-    (repo / "docs/runbooks/slo-latency.md").unlink()
-    code, result = failing(repo, "runbooks")
-    assert code == 1
-    names(result, "docs/runbooks/slo-latency.md", "missing", "ErrorBudgetFastBurn")
-    others_pass(repo, "runbooks")
-
-
-def test_removing_the_rollback_workflow_fails_rollback(example_copy: Breakable) -> None:
-    repo = example_copy("docs-portal")
-    (repo / ".github/workflows/rollback.yml").unlink()
-    code, result = failing(repo, "rollback")
-    assert code == 1
-    names(result, ".github/workflows/rollback.yml", "missing")
-    others_pass(repo, "rollback")
-
-
-def test_removing_the_gitlab_rollback_jobs_fails_rollback(example_copy: Breakable) -> None:
-    repo = example_copy("inventory-sync")
-    (repo / "ci/gitlab/rollback.yml").unlink()
-    edit(repo / ".gitlab-ci.yml", "  - local: ci/gitlab/rollback.yml\n", "")
-    _, result = failing(repo, "rollback")
-    names(result, ".gitlab-ci.yml", "no manual CI job rolls prod back")
-
-
-@pytest.mark.parametrize(
-    ("name", "tier", "needed"), [("payments-api", 1, 35), ("catalog-api", 2, 14)]
-)
-def test_rds_backup_retention_below_tier_fails_backups(
-    example_copy: Breakable, name: str, tier: int, needed: int
-) -> None:
-    repo = example_copy(name)
-    edit(
-        repo / "terraform/envs/prod/main.tf",
-        "  postgres_connections_alarm_threshold",
-        "  backup_retention_days = 7\n  postgres_connections_alarm_threshold",
-    )
-    code, result = failing(repo, "backups")
-    assert code == 1
-    names(result, "terraform/envs/prod/main.tf:", "backup_retention_days = 7", f"at least {needed}")
-    names(result, "terraform/modules/service/postgres.tf:", f"tier {tier} needs at least {needed}")
-    others_pass(repo, "backups")
-
-
-def test_deleting_the_slo_rule_file_fails_slo(example_copy: Breakable) -> None:
-    repo = example_copy("catalog-api")
-    (repo / "observability/prometheus/slo-rules.yaml").unlink()
-    code, result = failing(repo, "slo")
-    assert code == 1
-    names(result, "observability/prometheus/slo-rules.yaml", "missing")
-
-
-# --- more ways to break a repository --------------------------------------------------
-
-
-def test_a_person_as_catalog_owner_fails_ownership(example_copy: Breakable) -> None:
-    repo = example_copy("catalog-api")
-    edit(repo / "catalog-info.yaml", 'owner: "group:catalog"', 'owner: "user:jdoe"')
-    _, result = failing(repo, "ownership")
-    names(result, "catalog-info.yaml:", "user:jdoe", "a person")
-
-
-def test_a_person_in_codeowners_fails_ownership(example_copy: Breakable) -> None:
-    repo = example_copy("payments-api")
-    edit(
-        repo / ".github/CODEOWNERS",
-        "/terraform/                 @acme/payments",
-        "/terraform/ @jdoe",
-    )
-    _, result = failing(repo, "ownership")
-    names(result, ".github/CODEOWNERS:8", "@jdoe", "a person")
-
-
-def test_codeowners_not_following_the_model_fails_ownership(example_copy: Breakable) -> None:
-    # shared: SRE reviews Terraform and the chart.
-    repo = example_copy("payments-api")
-    edit(
-        repo / ".github/CODEOWNERS",
-        "/helm/                      @acme/payments @acme/sre",
-        "/helm/ @acme/payments",
-    )
-    _, result = failing(repo, "ownership")
-    names(result, ".github/CODEOWNERS:", "values-prod.yaml", "@acme/sre")
-
-
-def test_catalog_owner_other_than_the_team_fails_ownership(example_copy: Breakable) -> None:
-    repo = example_copy("payments-api")
-    edit(repo / "catalog-info.yaml", 'owner: "group:payments"', 'owner: "group:checkout"')
-    _, result = failing(repo, "ownership")
-    names(result, "catalog-info.yaml:", "group:checkout", "payments")
-
-
-def test_a_raci_row_without_accountable_fails_ownership(example_copy: Breakable) -> None:
-    repo = example_copy("docs-portal")
+def raci_without_on_call(repo: Path) -> None:
+    """docs/OWNERSHIP.md loses its RACI row for On-call; a contacts table gains an On-call
+    row of its own, which does not stand in for the RACI."""
     ownership = repo / "docs/OWNERSHIP.md"
-    text = ownership.read_text()
-    # A contacts table with an On-call row of its own does not stand in for the RACI.
+    text = ownership.read_text(encoding="utf-8")
     text = text.replace("## Contacts\n", "## Contacts\n\n| | |\n|---|---|\n| On-call | none |\n")
     # The RACI row has five cells; the contacts table above has two.
     lines = [
@@ -188,480 +128,713 @@ def test_a_raci_row_without_accountable_fails_ownership(example_copy: Breakable)
         for line in text.splitlines()
         if not (line.lower().startswith("| on-call |") and line.count("|") > 3)
     ]
-    ownership.write_text("\n".join(lines) + "\n")
-    _, result = failing(repo, "ownership")
-    names(result, "docs/OWNERSHIP.md", "no row 'On-call'")
+    ownership.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def test_dr_rto_not_matching_the_answers_fails_dr_plan(example_copy: Breakable) -> None:
-    repo = example_copy("payments-api")
-    edit(
-        repo / "docs/runbooks/disaster-recovery.md",
-        "- **RTO:** 60 minutes",
-        "- **RTO:** 240 minutes",
-    )
-    code, result = failing(repo, "dr-plan")
-    assert code == 1
-    names(result, "docs/runbooks/disaster-recovery.md:", "RTO 240 minutes", "60 minutes")
-
-
-def test_dr_strategy_not_matching_the_answers_fails_dr_plan(example_copy: Breakable) -> None:
-    repo = example_copy("catalog-api")
-    edit(
-        repo / "docs/runbooks/disaster-recovery.md",
-        "**Strategy:** backup_restore",
-        "**Strategy:** pilot_light",
-    )
-    _, result = failing(repo, "dr-plan")
-    names(result, "docs/runbooks/disaster-recovery.md:", "pilot_light", "backup_restore")
-
-
-def test_a_dr_plan_never_tested_fails_dr_plan(example_copy: Breakable) -> None:
-    repo = example_copy("inventory-sync")
-    path = repo / "docs/runbooks/disaster-recovery.md"
-    lines = [
-        line
-        for line in path.read_text().splitlines()
-        if not re.search(r"(?i)test|drill|exercise|game ?day", line)
-    ]
-    path.write_text("\n".join(lines) + "\n")
-    _, result = failing(repo, "dr-plan")
-    names(result, "docs/runbooks/disaster-recovery.md", "no test procedure")
-
-
-def test_checkov_removed_from_ci_fails_static_analysis(example_copy: Breakable) -> None:
-    repo = example_copy("catalog-api")
-    workflow = repo / ".github/workflows/pr.yml"
-    data = YAML(typ="rt").load(workflow.read_text())
-    del data["jobs"]["checkov"]
-    with workflow.open("w") as handle:
-        YAML(typ="rt").dump(data, handle)
-    code, result = failing(repo, "static-analysis")
-    assert code == 1
-    names(result, ".github/workflows/pr.yml", "checkov")
-    others_pass(repo, "static-analysis")
-
-
-def test_checkov_soft_fail_fails_static_analysis(example_copy: Breakable) -> None:
-    repo = example_copy("inventory-sync")
-    edit(repo / "ci/gitlab/checks.yml", "--quiet --compact", "--quiet --compact --soft-fail")
-    _, result = failing(repo, "static-analysis")
-    names(result, "ci/gitlab/checks.yml:", "--soft-fail")
-
-
-def test_an_alert_without_team_label_fails_alert_routing(example_copy: Breakable) -> None:
-    repo = example_copy("payments-api")
-    edit(repo / "observability/prometheus/slo-rules.yaml", '          team: "payments"\n', "")
-    code, result = failing(repo, "alert-routing")
-    assert code == 1
-    names(result, "observability/prometheus/slo-rules.yaml:", "no team label")
-
-
-def test_pages_routed_to_chat_fails_alert_routing(example_copy: Breakable) -> None:
-    repo = example_copy("catalog-api")
-    edit(
-        repo / "observability/alertmanager/route.yaml",
-        'receiver: "catalog-api-page"',
-        'receiver: "catalog-api-ticket"',
-    )
-    _, result = failing(repo, "alert-routing")
-    names(result, "observability/alertmanager/route.yaml:", "page alert", "policy")
-
-
-def test_tickets_routed_nowhere_fails_alert_routing(example_copy: Breakable) -> None:
-    repo = example_copy("docs-portal")
-    edit(
-        repo / "observability/alertmanager/route.yaml",
-        '  - name: "docs-portal-ticket"',
-        '  - name: "docs-portal-chat"',
-    )
-    _, result = failing(repo, "alert-routing")
-    names(result, "observability/alertmanager/route.yaml", "not defined")
-
-
-def test_sre_only_page_to_the_team_policy_fails_alert_routing(
-    render: Render, minimal_answers: dict[str, Any]
-) -> None:
-    repo = render(
-        {**minimal_answers, "ownership_model": "sre_only", "sre_escalation_policy": "PSRE1"}
-    )
-    _, data = report(repo)
-    assert check(data, "alert-routing")["status"] == "pass"
-    # The page goes to the team's policy again, as before SRE's on-call was asked for.
-    edit(
-        repo / "observability/alertmanager/route.yaml",
-        'escalation_policy: "PSRE1"',
-        'escalation_policy: "PCATALOG1"',
-    )
-    _, result = failing(repo, "alert-routing")
-    names(result, "observability/alertmanager/route.yaml:", "page alert", "PSRE1", "of sre")
-
-
-def test_route_for_every_service_fails_alert_routing(example_copy: Breakable) -> None:
-    repo = example_copy("catalog-api")
-    edit(
-        repo / "observability/alertmanager/route.yaml",
-        '  matchers:\n    - "service=\\"catalog-api\\""\n',
-        "",
-    )
-    _, result = failing(repo, "alert-routing")
-    names(result, "observability/alertmanager/route.yaml:", 'service="catalog-api"', "shared")
-
-
-def test_receiver_named_per_team_fails_alert_routing(example_copy: Breakable) -> None:
-    repo = example_copy("inventory-sync")
-    edit(
-        repo / "observability/alertmanager/route.yaml", "inventory-sync-page", "fulfilment-page", 2
-    )
-    _, result = failing(repo, "alert-routing")
-    names(result, "observability/alertmanager/route.yaml:", "'fulfilment-page'", "collides")
-
-
-def test_shared_pages_not_mirrored_to_sre_fail_alert_routing(example_copy: Breakable) -> None:
-    repo = example_copy("payments-api")
-    edit(repo / "observability/alertmanager/route.yaml", "      continue: true\n", "")
-    _, result = failing(repo, "alert-routing")
-    names(result, "observability/alertmanager/route.yaml:", "page alert", "#sre-alerts")
-
-
-def test_alarm_without_action_fails_alert_routing(example_copy: Breakable) -> None:
-    repo = example_copy("catalog-api")
-    edit(
-        repo / "terraform/modules/service/postgres.tf",
-        "alarm_actions       = [aws_sns_topic.this.arn]",
-        "alarm_actions       = []",
-    )
-    _, result = failing(repo, "alert-routing")
-    names(result, "terraform/modules/service/postgres.tf:", "alarm_actions")
-
-
-def test_pss_violation_refused_by_the_chart_schema_fails_security_context(
-    example_copy: Breakable,
-) -> None:
-    repo = example_copy("payments-api")
-    values = repo / "helm/payments-api/values-prod.yaml"
-    values.write_text(
-        values.read_text() + "\nextraVolumes:\n  - name: host\n    hostPath:\n"
-        "      path: /var/run\n"
-    )
-    code, result = failing(repo, "security-context")
-    assert code == 1
-    names(result, "helm/payments-api/values-prod.yaml", "does not render", "hostPath")
-
-
-def test_pss_violation_in_values_prod_fails_security_context(example_copy: Breakable) -> None:
-    repo = example_copy("payments-api")
-    schema_path = repo / "helm/payments-api/values.schema.json"
-    schema = json.loads(schema_path.read_text())
-    del schema["properties"]["extraVolumes"]["items"]["propertyNames"]
-    schema_path.write_text(json.dumps(schema))
-    values = repo / "helm/payments-api/values-prod.yaml"
-    values.write_text(
-        values.read_text() + "\nextraVolumes:\n  - name: host\n    hostPath:\n"
-        "      path: /var/run\n"
-    )
-    _, result = failing(repo, "security-context")
-    names(result, "helm/payments-api/values-prod.yaml:", "prod:", "hostPath not allowed")
-    assert not any(
-        line.startswith("helm/payments-api/values-dev.yaml:") for line in result["evidence"]
-    )
-
-
-def test_privilege_escalation_in_the_template_fails_security_context(
-    example_copy: Breakable,
-) -> None:
-    repo = example_copy("catalog-api")
-    edit(
-        repo / "helm/catalog-api/templates/_helpers.tpl",
-        "allowPrivilegeEscalation: false",
-        "allowPrivilegeEscalation: true",
-    )
-    _, result = failing(repo, "security-context")
-    names(result, "helm/catalog-api/templates/_helpers.tpl:", "allowPrivilegeEscalation")
-
-
-def test_no_pdb_fails_redundancy(example_copy: Breakable) -> None:
-    repo = example_copy("docs-portal")
-    (repo / "helm/docs-portal/templates/pdb.yaml").unlink()
-    code, result = failing(repo, "redundancy")
-    assert code == 1
-    names(result, "helm/docs-portal/templates", "no PodDisruptionBudget")
-    others_pass(repo, "redundancy")
-
-
-def test_no_zone_spread_fails_redundancy_for_tier_2(example_copy: Breakable) -> None:
-    repo = example_copy("catalog-api")
-    values = repo / "helm/catalog-api/values-prod.yaml"
-    values.write_text(values.read_text() + "\ntopologySpread:\n  zone:\n    enabled: false\n")
-    _, result = failing(repo, "redundancy")
-    names(result, "helm/catalog-api/values-prod.yaml:", "topology.kubernetes.io/zone")
-
-
-def test_rds_without_multi_az_fails_redundancy(example_copy: Breakable) -> None:
-    repo = example_copy("catalog-api")
-    edit(
-        repo / "terraform/modules/service/postgres.tf",
-        "multi_az                  = local.tier_settings.multi_az",
-        "multi_az                  = false",
-    )
-    _, result = failing(repo, "redundancy")
-    names(result, "terraform/modules/service/postgres.tf:", "multi_az = false")
-
-
-def test_s3_versioning_suspended_fails_backups(example_copy: Breakable) -> None:
-    repo = example_copy("docs-portal")
-    bucket = "terraform/modules/service/modules/bucket/main.tf"
-    edit(repo / bucket, 'status = "Enabled"', 'status = "Suspended"')
-    _, result = failing(repo, "backups")
-    # The bucket module is called once per bucket: each one is named.
-    for module in ("data_bucket", "logs_bucket"):
-        names(result, f"{bucket}:", f"module.{module}.aws_s3_bucket_versioning.this", "Suspended")
-
-
-def test_a_lower_tier_in_the_prod_root_fails_backups(example_copy: Breakable) -> None:
-    repo = example_copy("payments-api")
-    edit(repo / "terraform/envs/prod/main.tf", "  tier        = 1\n", "  tier        = 3\n")
-    _, result = failing(repo, "backups")
-    names(result, "terraform/envs/prod/main.tf:", "tier = 3")
-
-
-def test_gitlab_prod_deploy_without_approval_fails_cd(example_copy: Breakable) -> None:
-    repo = example_copy("inventory-sync")
-    edit(repo / "ci/gitlab/deploy.yml", "      when: manual\n", "")
-    _, result = failing(repo, "cd")
-    names(result, "ci/gitlab/deploy.yml:", "deploy:prod", "without an approval")
-
-
-# --- prod approvers: ci/protect_environments.py follows the model and is applied ---------
-
-PROTECT = "ci/protect_environments.py"
-
-
-def test_the_team_approving_prod_under_sre_only_fails_cd(example_copy: Breakable) -> None:
-    repo = example_copy("docs-portal")
-    edit(repo / PROTECT, '"prod": ["sre"]', '"prod": ["devex"]')
-    code, result = failing(repo, "cd")
-    assert code == 1
-    names(result, f"{PROTECT}:", "prod approvers devex", "the sre_only model needs sre only")
-    assert 'APPROVERS["prod"] in ci/protect_environments.py ["sre"]' in result["fix"]
-    others_pass(repo, "cd")
-
-
-def test_a_shared_service_without_sre_approving_fails_cd(example_copy: Breakable) -> None:
-    repo = example_copy("payments-api")
-    edit(repo / PROTECT, '"prod": ["payments", "sre"]', '"prod": ["payments"]')
-    code, result = failing(repo, "cd")
-    assert code == 1
-    names(result, f"{PROTECT}:", "prod approvers payments", "shared model needs payments or sre")
-
-
-def test_approvers_read_as_python_reads_them(example_copy: Breakable) -> None:
-    repo = example_copy("payments-api")
-    script = repo / PROTECT
-    text = script.read_text()
-    start = text.index("APPROVERS = {")
-    end = text.index("}\n", start) + 2
-    # Reordered, reformatted, commented: still the shared model's approvers.
-    script.write_text(
-        text[:start]
-        + "APPROVERS: dict[str, list[str]] = {\n    'dev': [], 'staging': [],\n"
-        + "    # SRE may approve too\n    'prod': ['sre', 'payments'],\n}\n"
-        + text[end:]
-    )
-    code, data = report(repo)
-    assert code == 0, check(data, "cd")
-    assert f"{PROTECT}:" in " ".join(check(data, "cd")["evidence"])
-
-
-def test_approvers_that_cannot_be_read_fail_cd(example_copy: Breakable) -> None:
-    repo = example_copy("catalog-api")
-    edit(repo / PROTECT, '"prod": ["catalog"],', '"prod": [ORG + "-admins"],')
-    _, result = failing(repo, "cd")
-    names(result, f"{PROTECT}:", "APPROVERS['prod'] is not a literal list")
-
-
-def test_a_lower_environment_waiting_for_approval_fails_cd(example_copy: Breakable) -> None:
-    repo = example_copy("catalog-api")
-    edit(repo / PROTECT, '"staging": [],', '"staging": ["catalog"],')
-    _, result = failing(repo, "cd")
-    names(result, f"{PROTECT}:", "staging approvers catalog", "deploys on merge")
-
-
-def test_deleting_the_protection_script_fails_cd(example_copy: Breakable) -> None:
-    repo = example_copy("catalog-api")
-    (repo / PROTECT).unlink()
-    code, result = failing(repo, "cd")
-    assert code == 1
-    names(result, PROTECT, "missing")
-    # The workflow still calls it, but nothing it could apply is left.
-    others_pass(repo, "cd")
-
-
-def test_removing_the_protection_workflow_fails_cd(example_copy: Breakable) -> None:
-    repo = example_copy("docs-portal")
-    (repo / ".github/workflows/protect-environments.yml").unlink()
-    code, result = failing(repo, "cd")
-    assert code == 1
-    names(result, ".github/workflows/protect-environments.yml", "missing", "no job applies")
-    others_pass(repo, "cd")
-
-
-def test_a_protection_workflow_that_only_dry_runs_fails_cd(example_copy: Breakable) -> None:
-    repo = example_copy("payments-api")
-    workflow = repo / ".github/workflows/protect-environments.yml"
-    edit(workflow, f"run: python {PROTECT}", f"run: python {PROTECT} --dry-run")
-    _, result = failing(repo, "cd")
-    names(result, ".github/workflows/protect-environments.yml", "no job applies")
-
-
-def test_a_gitlab_job_that_ignores_changes_of_the_script_fails_cd(
-    example_copy: Breakable,
-) -> None:
-    repo = example_copy("inventory-sync")
-    edit(repo / "ci/gitlab/protect-environments.yml", f'        - "{PROTECT}"\n', "")
-    _, result = failing(repo, "cd")
-    names(
-        result,
-        "ci/gitlab/protect-environments.yml:",
-        "protect:environments",
-        "no push to main that changes it starts the job",
-    )
-
-
-def test_prod_deploy_without_slo_gate_fails_cd(example_copy: Breakable) -> None:
-    repo = example_copy("catalog-api")
-    edit(
-        repo / ".github/workflows/deploy.yml",
-        "run: python3 ci/slo_gate.py --env prod",
-        "run: echo skipped",
-    )
-    _, result = failing(repo, "cd")
-    names(result, ".github/workflows/deploy.yml:", "deploy-prod", "SLO gate")
-
-
-def test_no_tests_on_pull_requests_fails_ci(example_copy: Breakable) -> None:
-    repo = example_copy("catalog-api")
-    edit(repo / ".github/workflows/pr.yml", "make -n test", "true")
-    edit(repo / ".github/workflows/pr.yml", "make test", "echo no tests", count=-1)
-    _, result = failing(repo, "ci")
-    names(result, ".github/workflows/pr.yml", "tests")
-
-
-def test_objective_edited_away_from_the_answers_fails_slo(example_copy: Breakable) -> None:
-    repo = example_copy("catalog-api")
-    edit(repo / "observability/slos.yaml", "objective: 99.9", "objective: 99.0")
-    _, result = failing(repo, "slo")
-    names(result, "observability/slos.yaml:", "objective 99", "99.9")
-
-
-def test_tier_3_paging_fails_slo(example_copy: Breakable) -> None:
-    repo = example_copy("docs-portal")
-    edit(repo / "observability/prometheus/slo-rules.yaml", 'severity: "ticket"', 'severity: "page"')
-    _, result = failing(repo, "slo")
-    names(result, "observability/prometheus/slo-rules.yaml:", "tickets only")
-
-
-def test_a_page_that_can_never_fire_fails_slo(example_copy: Breakable) -> None:
-    """14.4 x the 10% budget of a 90% objective: an error ratio no service can reach."""
-    repo = example_copy("catalog-api")
-    edit(
-        repo / "observability/prometheus/slo-rules.yaml",
-        'slo:sli_error:ratio_rate1h{service="catalog-api",slo="availability"} > 0.0144',
-        'slo:sli_error:ratio_rate1h{service="catalog-api",slo="availability"} > 1.44',
-    )
-    _, result = failing(repo, "slo")
-    names(result, "observability/prometheus/slo-rules.yaml:", "1.44", "it never fires")
-
-
-def test_a_release_gate_that_can_never_fail_fails_deploy_strategy(
-    example_copy: Breakable,
-) -> None:
-    repo = example_copy("payments-api")
-    template = repo / "helm/payments-api/templates/analysistemplate.yaml"
-    edit(template, 'failureCondition: "result[0] > 0.0072"', 'failureCondition: "result[0] > 1.44"')
-    _, result = failing(repo, "deploy-strategy")
-    names(result, "helm/payments-api/templates/analysistemplate.yaml:", "1.44", "no ratio")
-    others_pass(repo, "deploy-strategy")
-
-
-def test_a_paging_tier_without_a_pager_fails_alert_routing(example_copy: Breakable) -> None:
-    """An answers file edited past the questionnaire: tier 2 pages, nobody carries a pager."""
-    repo = example_copy("docs-portal")
-    edit(repo / ".copier-answers.yml", "tier: 3", "tier: 2")
-    _, result = failing(repo, "alert-routing")
-    names(result, ".copier-answers.yml:", "tier 2 pages on fast burn", "'none'")
-
-
-def test_latency_threshold_off_the_buckets_fails_sli(example_copy: Breakable) -> None:
-    repo = example_copy("payments-api")
-    edit(repo / "observability/slos.yaml", 'le=~\\"0\\\\\\\\.250*\\"', 'le=~\\"0\\\\\\\\.30*\\"')
-    _, result = failing(repo, "sli")
-    names(result, "observability/slos.yaml:", "latency", "bucket boundary")
-
-
-def test_scraping_turned_off_in_prod_fails_observability(example_copy: Breakable) -> None:
-    repo = example_copy("docs-portal")
-    values = repo / "helm/docs-portal/values-prod.yaml"
-    values.write_text(values.read_text() + "\nserviceMonitor:\n  enabled: false\n")
-    _, result = failing(repo, "observability")
-    names(result, "helm/docs-portal/values-prod.yaml:", "no ServiceMonitor")
-
-
-def test_escalation_without_sre_under_shared_ownership_fails_escalation(
-    example_copy: Breakable,
-) -> None:
-    repo = example_copy("payments-api")
-    for doc in ("docs/OWNERSHIP.md", "docs/ESCALATION.md"):
-        path = repo / doc
-        path.write_text(path.read_text().replace("sre", "platform").replace("SRE", "Platform"))
-    code, result = failing(repo, "escalation")
-    assert code == 0  # scored, not required
-    names(result, "docs/OWNERSHIP.md", "sre")
-
-
-def test_sla_not_below_the_slo_fails_sla(example_copy: Breakable) -> None:
-    repo = example_copy("payments-api")
-    edit(repo / "docs/SLA.md", "commitment:** 99.9%", "commitment:** 99.99%")
-    code, result = failing(repo, "sla")
-    assert code == 0
-    names(result, "docs/SLA.md:", "99.99%", "not below")
-    code, _ = failing(repo, "sla", "--min-score", "100")
-    assert code == 1
-
-
-def test_gitlab_includes_are_found_wherever_they_live(example_copy: Breakable) -> None:
-    repo = example_copy("inventory-sync")
-    target = repo / ".gitlab/ci"
-    target.mkdir()
-    for source in sorted((repo / "ci/gitlab").glob("*.yml")):
-        shutil.move(source, target / source.name)
-    edit(repo / ".gitlab-ci.yml", "- local: ci/gitlab/", "- local: .gitlab/ci/", count=-1)
-    code, data = report(repo)
-    assert code == 0
-    assert data["score"] == 100
-    assert any(
-        e.startswith(".gitlab/ci/checks.yml:") for e in check(data, "static-analysis")["evidence"]
-    )
-
-
-def test_a_missing_gitlab_include_is_named(example_copy: Breakable) -> None:
-    repo = example_copy("inventory-sync")
-    (repo / "ci/gitlab/checks.yml").unlink()
-    _, result = failing(repo, "ci")
-    names(result, ".gitlab-ci.yml:", "ci/gitlab/checks.yml", "does not exist")
-
-
-def test_a_single_level_paging_escalation_fails_escalation(example_copy: Breakable) -> None:
-    repo = example_copy("catalog-api")
+def one_paging_level(repo: Path) -> None:
+    """`## Paging escalation` in docs/ESCALATION.md keeps its first level only."""
     path = repo / "docs/ESCALATION.md"
-    lines = path.read_text().splitlines()
+    lines = path.read_text(encoding="utf-8").splitlines()
     start = lines.index("## Paging escalation")
     kept = [
         line
         for index, line in enumerate(lines)
         if index < start or not line.startswith(("2. ", "3. ", "4. "))
     ]
-    path.write_text("\n".join(kept) + "\n")
-    code, result = failing(repo, "escalation")
-    assert code == 0  # scored, not required
-    names(result, "docs/ESCALATION.md:", "`## Paging escalation` has 1 numbered level(s)")
+    path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+
+
+PROTECT = "ci/protect_environments.py"
+
+
+def approvers_rewritten(repo: Path) -> None:
+    """APPROVERS reordered, reformatted, commented: still the shared model's approvers."""
+    script = repo / PROTECT
+    text = script.read_text(encoding="utf-8")
+    start = text.index("APPROVERS = {")
+    end = text.index("}\n", start) + 2
+    script.write_text(
+        text[:start]
+        + "APPROVERS: dict[str, list[str]] = {\n    'dev': [], 'staging': [],\n"
+        + "    # SRE may approve too\n    'prod': ['sre', 'payments'],\n}\n"
+        + text[end:],
+        encoding="utf-8",
+    )
+
+
+def gitlab_includes_moved(repo: Path) -> None:
+    """The GitLab include files move from ci/gitlab/ to .gitlab/ci/, and .gitlab-ci.yml
+    follows them."""
+    target = repo / ".gitlab/ci"
+    target.mkdir()
+    for source in sorted((repo / "ci/gitlab").glob("*.yml")):
+        shutil.move(source, target / source.name)
+    Replace(".gitlab-ci.yml", "- local: ci/gitlab/", "- local: .gitlab/ci/", count=-1)(repo)
+
+
+# --- the table ----------------------------------------------------------------------------
+
+Says = tuple[str, tuple[str, ...]]
+
+
+def says(path: str, *words: str) -> Says:
+    """Some evidence line starts with ``path`` and says every one of ``words``."""
+    return path, words
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A fresh render of the catalog-api answers with ``answers`` changed. Unlike an example
+    (test_examples.py proves those ready), it is not known ready: the check must pass on it
+    before the edit."""
+
+    answers: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Run:
+    """One more run of readiness, with ``args``: the check fails there too, with ``exit``."""
+
+    args: tuple[str, ...]
+    exit: int
+
+
+@dataclass(frozen=True)
+class Mutation:
+    id: str  # what is broken; the test id adds "fails-<check>" (or "passes-<check>")
+    base: str | Rendered  # an example's name, or answers of its own
+    edit: Edit | tuple[Edit, ...]
+    check: str  # the check that must fail, with a fix (or pass, where `passes`)
+    evidence: tuple[Says, ...]  # lines of that check's evidence
+    exit: int | None = None  # the exit code of `paved readiness`, where it matters
+    others_pass: bool = False  # every other check still passes
+    passes: bool = False  # the edit is one the check must still read as right
+    fix_says: str = ""  # words the check's fix must contain
+    absent: tuple[str, ...] = ()  # paths no evidence line of the check may start with
+    score: int | None = None  # the report's score
+    also: tuple[Run, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return f"{self.id}-{'passes' if self.passes else 'fails'}-{self.check}"
+
+
+CODEOWNERS_GITHUB = ".github/CODEOWNERS"
+OWNERSHIP_DOC = "docs/OWNERSHIP.md"
+ESCALATION_DOC = "docs/ESCALATION.md"
+SLOS = "observability/slos.yaml"
+SLO_RULES = "observability/prometheus/slo-rules.yaml"
+ROUTE = "observability/alertmanager/route.yaml"
+DR_PLAN = "docs/runbooks/disaster-recovery.md"
+PROD_ROOT = "terraform/envs/prod/main.tf"
+POSTGRES = "terraform/modules/service/postgres.tf"
+BUCKET = "terraform/modules/service/modules/bucket/main.tf"
+PROTECT_WORKFLOW = ".github/workflows/protect-environments.yml"
+PR_WORKFLOW = ".github/workflows/pr.yml"
+HOST_PATH = "\nextraVolumes:\n  - name: host\n    hostPath:\n      path: /var/run\n"
+RETENTION_7 = Replace(
+    PROD_ROOT,
+    "  postgres_connections_alarm_threshold",
+    "  backup_retention_days = 7\n  postgres_connections_alarm_threshold",
+)
+
+MUTATIONS = [
+    # --- ownership: ownership, contacts, escalation ---------------------------------------
+    Mutation(
+        "codeowners-removed-github",
+        "payments-api",
+        Delete(CODEOWNERS_GITHUB),
+        "ownership",
+        (says(CODEOWNERS_GITHUB, "missing"),),
+        exit=1,
+        others_pass=True,
+    ),
+    Mutation(
+        "codeowners-removed-gitlab",
+        "inventory-sync",
+        Delete(".gitlab/CODEOWNERS"),
+        "ownership",
+        (says(".gitlab/CODEOWNERS", "missing"),),
+        exit=1,
+        others_pass=True,
+    ),
+    Mutation(
+        "a-person-as-catalog-owner",
+        "catalog-api",
+        Replace("catalog-info.yaml", 'owner: "group:catalog"', 'owner: "user:jdoe"'),
+        "ownership",
+        (says("catalog-info.yaml:", "user:jdoe", "a person"),),
+    ),
+    Mutation(
+        "a-person-in-codeowners",
+        "payments-api",
+        Replace(
+            CODEOWNERS_GITHUB, "/terraform/                 @acme/payments", "/terraform/ @jdoe"
+        ),
+        "ownership",
+        (says(".github/CODEOWNERS:8", "@jdoe", "a person"),),
+    ),
+    # shared: SRE reviews Terraform and the chart.
+    Mutation(
+        "codeowners-not-following-the-model",
+        "payments-api",
+        Replace(
+            CODEOWNERS_GITHUB,
+            "/helm/                      @acme/payments @acme/sre",
+            "/helm/ @acme/payments",
+        ),
+        "ownership",
+        (says(".github/CODEOWNERS:", "values-prod.yaml", "@acme/sre"),),
+    ),
+    Mutation(
+        "catalog-owner-other-than-the-team",
+        "payments-api",
+        Replace("catalog-info.yaml", 'owner: "group:payments"', 'owner: "group:checkout"'),
+        "ownership",
+        (says("catalog-info.yaml:", "group:checkout", "payments"),),
+    ),
+    Mutation(
+        "a-raci-row-without-accountable",
+        "docs-portal",
+        raci_without_on_call,
+        "ownership",
+        (says(OWNERSHIP_DOC, "no row 'On-call'"),),
+    ),
+    Mutation(
+        "escalation-without-sre-under-shared-ownership",
+        "payments-api",
+        tuple(
+            Replace(doc, old, new, count=-1)
+            for doc in (OWNERSHIP_DOC, ESCALATION_DOC)
+            for old, new in (("sre", "platform"), ("SRE", "Platform"))
+        ),
+        "escalation",
+        (says(OWNERSHIP_DOC, "sre"),),
+        exit=0,  # scored, not required
+    ),
+    Mutation(
+        "a-single-level-paging-escalation",
+        "catalog-api",
+        one_paging_level,
+        "escalation",
+        (says("docs/ESCALATION.md:", "`## Paging escalation` has 1 numbered level(s)"),),
+        exit=0,  # scored, not required
+    ),
+    # --- slo: sli, slo, sla ---------------------------------------------------------------
+    Mutation(
+        "latency-threshold-off-the-buckets",
+        "payments-api",
+        Replace(SLOS, 'le=~\\"0\\\\\\\\.250*\\"', 'le=~\\"0\\\\\\\\.30*\\"'),
+        "sli",
+        (says(f"{SLOS}:", "latency", "bucket boundary"),),
+    ),
+    Mutation(
+        "slo-rule-file-deleted",
+        "catalog-api",
+        Delete(SLO_RULES),
+        "slo",
+        (says(SLO_RULES, "missing"),),
+        exit=1,
+    ),
+    Mutation(
+        "objective-edited-away-from-the-answers",
+        "catalog-api",
+        Replace(SLOS, "objective: 99.9", "objective: 99.0"),
+        "slo",
+        (says(f"{SLOS}:", "objective 99", "99.9"),),
+    ),
+    Mutation(
+        "tier-3-paging",
+        "docs-portal",
+        Replace(SLO_RULES, 'severity: "ticket"', 'severity: "page"'),
+        "slo",
+        (says(f"{SLO_RULES}:", "tickets only"),),
+    ),
+    # 14.4 x the 10% budget of a 90% objective: an error ratio no service can reach.
+    Mutation(
+        "a-page-that-can-never-fire",
+        "catalog-api",
+        Replace(
+            SLO_RULES,
+            'slo:sli_error:ratio_rate1h{service="catalog-api",slo="availability"} > 0.0144',
+            'slo:sli_error:ratio_rate1h{service="catalog-api",slo="availability"} > 1.44',
+        ),
+        "slo",
+        (says(f"{SLO_RULES}:", "1.44", "it never fires"),),
+    ),
+    Mutation(
+        "sla-not-below-the-slo",
+        "payments-api",
+        Replace("docs/SLA.md", "commitment:** 99.9%", "commitment:** 99.99%"),
+        "sla",
+        (says("docs/SLA.md:", "99.99%", "not below"),),
+        exit=0,  # scored, not required ...
+        also=(Run(("--min-score", "100"), exit=1),),  # ... unless every point is asked for
+    ),
+    # --- delivery: deploy-strategy, ci, cd, static-analysis, rollback ---------------------
+    Mutation(
+        "a-release-gate-that-can-never-fail",
+        "payments-api",
+        Replace(
+            "helm/payments-api/templates/analysistemplate.yaml",
+            'failureCondition: "result[0] > 0.0072"',
+            'failureCondition: "result[0] > 1.44"',
+        ),
+        "deploy-strategy",
+        (says("helm/payments-api/templates/analysistemplate.yaml:", "1.44", "no ratio"),),
+        others_pass=True,
+    ),
+    Mutation(
+        "no-tests-on-pull-requests",
+        "catalog-api",
+        (
+            Replace(PR_WORKFLOW, "make -n test", "true"),
+            Replace(PR_WORKFLOW, "make test", "echo no tests", count=-1),
+        ),
+        "ci",
+        (says(PR_WORKFLOW, "tests"),),
+    ),
+    Mutation(
+        "a-missing-gitlab-include",
+        "inventory-sync",
+        Delete("ci/gitlab/checks.yml"),
+        "ci",
+        (says(".gitlab-ci.yml:", "ci/gitlab/checks.yml", "does not exist"),),
+    ),
+    Mutation(
+        "gitlab-prod-deploy-without-approval",
+        "inventory-sync",
+        Replace("ci/gitlab/deploy.yml", "      when: manual\n", ""),
+        "cd",
+        (says("ci/gitlab/deploy.yml:", "deploy:prod", "without an approval"),),
+    ),
+    Mutation(
+        "prod-deploy-without-slo-gate",
+        "catalog-api",
+        Replace(
+            ".github/workflows/deploy.yml",
+            "run: python3 ci/slo_gate.py --env prod",
+            "run: echo skipped",
+        ),
+        "cd",
+        (says(".github/workflows/deploy.yml:", "deploy-prod", "SLO gate"),),
+    ),
+    # Prod approvers: ci/protect_environments.py follows the model and is applied.
+    Mutation(
+        "the-team-approving-prod-under-sre-only",
+        "docs-portal",
+        Replace(PROTECT, '"prod": ["sre"]', '"prod": ["devex"]'),
+        "cd",
+        (says(f"{PROTECT}:", "prod approvers devex", "the sre_only model needs sre only"),),
+        exit=1,
+        fix_says='APPROVERS["prod"] in ci/protect_environments.py ["sre"]',
+        others_pass=True,
+    ),
+    Mutation(
+        "a-shared-service-without-sre-approving",
+        "payments-api",
+        Replace(PROTECT, '"prod": ["payments", "sre"]', '"prod": ["payments"]'),
+        "cd",
+        (says(f"{PROTECT}:", "prod approvers payments", "shared model needs payments or sre"),),
+        exit=1,
+    ),
+    Mutation(
+        "approvers-read-as-python-reads-them",
+        "payments-api",
+        approvers_rewritten,
+        "cd",
+        (says(f"{PROTECT}:"),),
+        exit=0,
+        passes=True,
+    ),
+    Mutation(
+        "approvers-that-cannot-be-read",
+        "catalog-api",
+        Replace(PROTECT, '"prod": ["catalog"],', '"prod": [ORG + "-admins"],'),
+        "cd",
+        (says(f"{PROTECT}:", "APPROVERS['prod'] is not a literal list"),),
+    ),
+    Mutation(
+        "a-lower-environment-waiting-for-approval",
+        "catalog-api",
+        Replace(PROTECT, '"staging": [],', '"staging": ["catalog"],'),
+        "cd",
+        (says(f"{PROTECT}:", "staging approvers catalog", "deploys on merge"),),
+    ),
+    # The workflow still calls the script, but nothing it could apply is left.
+    Mutation(
+        "protection-script-deleted",
+        "catalog-api",
+        Delete(PROTECT),
+        "cd",
+        (says(PROTECT, "missing"),),
+        exit=1,
+        others_pass=True,
+    ),
+    Mutation(
+        "protection-workflow-removed",
+        "docs-portal",
+        Delete(PROTECT_WORKFLOW),
+        "cd",
+        (says(PROTECT_WORKFLOW, "missing", "no job applies"),),
+        exit=1,
+        others_pass=True,
+    ),
+    Mutation(
+        "a-protection-workflow-that-only-dry-runs",
+        "payments-api",
+        Replace(PROTECT_WORKFLOW, f"run: python {PROTECT}", f"run: python {PROTECT} --dry-run"),
+        "cd",
+        (says(PROTECT_WORKFLOW, "no job applies"),),
+    ),
+    Mutation(
+        "a-gitlab-job-that-ignores-changes-of-the-script",
+        "inventory-sync",
+        Replace("ci/gitlab/protect-environments.yml", f'        - "{PROTECT}"\n', ""),
+        "cd",
+        (
+            says(
+                "ci/gitlab/protect-environments.yml:",
+                "protect:environments",
+                "no push to main that changes it starts the job",
+            ),
+        ),
+    ),
+    Mutation(
+        "checkov-removed-from-ci",
+        "catalog-api",
+        YamlDelete(PR_WORKFLOW, ("jobs", "checkov")),
+        "static-analysis",
+        (says(PR_WORKFLOW, "checkov"),),
+        exit=1,
+        others_pass=True,
+    ),
+    Mutation(
+        "checkov-soft-fail",
+        "inventory-sync",
+        Replace("ci/gitlab/checks.yml", "--quiet --compact", "--quiet --compact --soft-fail"),
+        "static-analysis",
+        (says("ci/gitlab/checks.yml:", "--soft-fail"),),
+    ),
+    # GitLab includes are found wherever they live.
+    Mutation(
+        "gitlab-includes-moved",
+        "inventory-sync",
+        gitlab_includes_moved,
+        "static-analysis",
+        (says(".gitlab/ci/checks.yml:"),),
+        exit=0,
+        passes=True,
+        score=100,
+    ),
+    Mutation(
+        "rollback-workflow-removed",
+        "docs-portal",
+        Delete(".github/workflows/rollback.yml"),
+        "rollback",
+        (says(".github/workflows/rollback.yml", "missing"),),
+        exit=1,
+        others_pass=True,
+    ),
+    Mutation(
+        "gitlab-rollback-jobs-removed",
+        "inventory-sync",
+        (
+            Delete("ci/gitlab/rollback.yml"),
+            Replace(".gitlab-ci.yml", "  - local: ci/gitlab/rollback.yml\n", ""),
+        ),
+        "rollback",
+        (says(".gitlab-ci.yml", "no manual CI job rolls prod back"),),
+    ),
+    # --- data: dr-plan, backups -----------------------------------------------------------
+    Mutation(
+        "dr-rto-not-matching-the-answers",
+        "payments-api",
+        Replace(DR_PLAN, "- **RTO:** 60 minutes", "- **RTO:** 240 minutes"),
+        "dr-plan",
+        (says(f"{DR_PLAN}:", "RTO 240 minutes", "60 minutes"),),
+        exit=1,
+    ),
+    Mutation(
+        "dr-strategy-not-matching-the-answers",
+        "catalog-api",
+        Replace(DR_PLAN, "**Strategy:** backup_restore", "**Strategy:** pilot_light"),
+        "dr-plan",
+        (says(f"{DR_PLAN}:", "pilot_light", "backup_restore"),),
+    ),
+    Mutation(
+        "a-dr-plan-never-tested",
+        "inventory-sync",
+        DropLines(DR_PLAN, r"(?i)test|drill|exercise|game ?day"),
+        "dr-plan",
+        (says(DR_PLAN, "no test procedure"),),
+    ),
+    Mutation(
+        "rds-backup-retention-below-tier-1",
+        "payments-api",
+        RETENTION_7,
+        "backups",
+        (
+            says(f"{PROD_ROOT}:", "backup_retention_days = 7", "at least 35"),
+            says(f"{POSTGRES}:", "tier 1 needs at least 35"),
+        ),
+        exit=1,
+        others_pass=True,
+    ),
+    Mutation(
+        "rds-backup-retention-below-tier-2",
+        "catalog-api",
+        RETENTION_7,
+        "backups",
+        (
+            says(f"{PROD_ROOT}:", "backup_retention_days = 7", "at least 14"),
+            says(f"{POSTGRES}:", "tier 2 needs at least 14"),
+        ),
+        exit=1,
+        others_pass=True,
+    ),
+    # The bucket module is called once per bucket: each one is named.
+    Mutation(
+        "s3-versioning-suspended",
+        "docs-portal",
+        Replace(BUCKET, 'status = "Enabled"', 'status = "Suspended"'),
+        "backups",
+        tuple(
+            says(f"{BUCKET}:", f"module.{module}.aws_s3_bucket_versioning.this", "Suspended")
+            for module in ("data_bucket", "logs_bucket")
+        ),
+    ),
+    Mutation(
+        "a-lower-tier-in-the-prod-root",
+        "payments-api",
+        Replace(PROD_ROOT, "  tier        = 1\n", "  tier        = 3\n"),
+        "backups",
+        (says(f"{PROD_ROOT}:", "tier = 3"),),
+    ),
+    # --- runtime: redundancy, observability, security-context -----------------------------
+    # The chart's schema refuses one replica too; the check names the value either way.
+    Mutation(
+        "one-prod-replica",
+        "catalog-api",
+        Replace("helm/catalog-api/values-prod.yaml", "replicaCount: 2", "replicaCount: 1"),
+        "redundancy",
+        (says("helm/catalog-api/values-prod.yaml:8", "replicaCount 1", "at least 2"),),
+        exit=1,
+    ),
+    Mutation(
+        "hpa-floor-below-tier",
+        "payments-api",
+        Replace("helm/payments-api/values-prod.yaml", "minReplicas: 3", "minReplicas: 2"),
+        "redundancy",
+        (says("helm/payments-api/values-prod.yaml:", "minReplicas 2", "at least 3"),),
+    ),
+    Mutation(
+        "no-pdb",
+        "docs-portal",
+        Delete("helm/docs-portal/templates/pdb.yaml"),
+        "redundancy",
+        (says("helm/docs-portal/templates", "no PodDisruptionBudget"),),
+        exit=1,
+        others_pass=True,
+    ),
+    Mutation(
+        "no-zone-spread-for-tier-2",
+        "catalog-api",
+        Append(
+            "helm/catalog-api/values-prod.yaml", "\ntopologySpread:\n  zone:\n    enabled: false\n"
+        ),
+        "redundancy",
+        (says("helm/catalog-api/values-prod.yaml:", "topology.kubernetes.io/zone"),),
+    ),
+    Mutation(
+        "rds-without-multi-az",
+        "catalog-api",
+        Replace(
+            POSTGRES,
+            "multi_az                  = local.tier_settings.multi_az",
+            "multi_az                  = false",
+        ),
+        "redundancy",
+        (says(f"{POSTGRES}:", "multi_az = false"),),
+    ),
+    Mutation(
+        "scraping-turned-off-in-prod",
+        "docs-portal",
+        Append("helm/docs-portal/values-prod.yaml", "\nserviceMonitor:\n  enabled: false\n"),
+        "observability",
+        (says("helm/docs-portal/values-prod.yaml:", "no ServiceMonitor"),),
+    ),
+    Mutation(
+        "pss-violation-refused-by-the-chart-schema",
+        "payments-api",
+        Append("helm/payments-api/values-prod.yaml", HOST_PATH),
+        "security-context",
+        (says("helm/payments-api/values-prod.yaml", "does not render", "hostPath"),),
+        exit=1,
+    ),
+    # With the schema's guard gone the chart renders; the prod values are named, dev's not.
+    Mutation(
+        "pss-violation-in-values-prod",
+        "payments-api",
+        (
+            JsonDelete(
+                "helm/payments-api/values.schema.json",
+                ("properties", "extraVolumes", "items", "propertyNames"),
+            ),
+            Append("helm/payments-api/values-prod.yaml", HOST_PATH),
+        ),
+        "security-context",
+        (says("helm/payments-api/values-prod.yaml:", "prod:", "hostPath not allowed"),),
+        absent=("helm/payments-api/values-dev.yaml:",),
+    ),
+    Mutation(
+        "privilege-escalation-in-the-template",
+        "catalog-api",
+        Replace(
+            "helm/catalog-api/templates/_helpers.tpl",
+            "allowPrivilegeEscalation: false",
+            "allowPrivilegeEscalation: true",
+        ),
+        "security-context",
+        (says("helm/catalog-api/templates/_helpers.tpl:", "allowPrivilegeEscalation"),),
+    ),
+    # --- alerting: alert-routing, runbooks ------------------------------------------------
+    Mutation(
+        "an-alert-without-team-label",
+        "payments-api",
+        Replace(SLO_RULES, '          team: "payments"\n', ""),
+        "alert-routing",
+        (says(f"{SLO_RULES}:", "no team label"),),
+        exit=1,
+    ),
+    Mutation(
+        "pages-routed-to-chat",
+        "catalog-api",
+        Replace(ROUTE, 'receiver: "catalog-api-page"', 'receiver: "catalog-api-ticket"'),
+        "alert-routing",
+        (says(f"{ROUTE}:", "page alert", "policy"),),
+    ),
+    Mutation(
+        "tickets-routed-nowhere",
+        "docs-portal",
+        Replace(ROUTE, '  - name: "docs-portal-ticket"', '  - name: "docs-portal-chat"'),
+        "alert-routing",
+        (says(ROUTE, "not defined"),),
+    ),
+    # The page goes to the team's policy again, as before SRE's on-call was asked for.
+    Mutation(
+        "sre-only-page-to-the-team-policy",
+        Rendered({"ownership_model": "sre_only", "sre_escalation_policy": "PSRE1"}),
+        Replace(ROUTE, 'escalation_policy: "PSRE1"', 'escalation_policy: "PCATALOG1"'),
+        "alert-routing",
+        (says(f"{ROUTE}:", "page alert", "PSRE1", "of sre"),),
+    ),
+    Mutation(
+        "route-for-every-service",
+        "catalog-api",
+        Replace(ROUTE, '  matchers:\n    - "service=\\"catalog-api\\""\n', ""),
+        "alert-routing",
+        (says(f"{ROUTE}:", 'service="catalog-api"', "shared"),),
+    ),
+    Mutation(
+        "receiver-named-per-team",
+        "inventory-sync",
+        Replace(ROUTE, "inventory-sync-page", "fulfilment-page", 2),
+        "alert-routing",
+        (says(f"{ROUTE}:", "'fulfilment-page'", "collides"),),
+    ),
+    Mutation(
+        "shared-pages-not-mirrored-to-sre",
+        "payments-api",
+        Replace(ROUTE, "      continue: true\n", ""),
+        "alert-routing",
+        (says(f"{ROUTE}:", "page alert", "#sre-alerts"),),
+    ),
+    Mutation(
+        "alarm-without-action",
+        "catalog-api",
+        Replace(
+            POSTGRES,
+            "alarm_actions       = [aws_sns_topic.this.arn]",
+            "alarm_actions       = []",
+        ),
+        "alert-routing",
+        (says(f"{POSTGRES}:", "alarm_actions"),),
+    ),
+    # An answers file edited past the questionnaire: tier 2 pages, nobody carries a pager.
+    Mutation(
+        "a-paging-tier-without-a-pager",
+        "docs-portal",
+        Replace(".copier-answers.yml", "tier: 3", "tier: 2"),
+        "alert-routing",
+        (says(".copier-answers.yml:", "tier 2 pages on fast burn", "'none'"),),
+    ),
+    Mutation(
+        "runbook-an-alert-points-to-deleted",
+        "payments-api",
+        Delete("docs/runbooks/slo-latency.md"),
+        "runbooks",
+        (says("docs/runbooks/slo-latency.md", "missing", "ErrorBudgetFastBurn"),),
+        exit=1,
+        others_pass=True,
+    ),
+]
+
+
+# --- the test -----------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _helm() -> None:
+    require_helm()
+
+
+def _base(mutation: Mutation, request: pytest.FixtureRequest, example_copy: Breakable) -> Path:
+    if isinstance(mutation.base, str):
+        return example_copy(mutation.base)
+    render = request.getfixturevalue("render")
+    minimal_answers = request.getfixturevalue("minimal_answers")
+    repo: Path = render({**minimal_answers, **mutation.base.answers})
+    _, data = report(repo)
+    assert check(data, mutation.check)["status"] == "pass"
+    return repo
+
+
+def _checked(mutation: Mutation, repo: Path, *args: str) -> tuple[int, dict[str, Any]]:
+    """Run readiness; the check passes or fails as the mutation says, failing with a fix."""
+    code, data = report(repo, *args)
+    result = check(data, mutation.check)
+    if mutation.passes:
+        assert result["status"] == "pass", result
+    else:
+        assert result["status"] == "fail", result
+        assert result["fix"]
+    return code, data
+
+
+@pytest.mark.parametrize("mutation", MUTATIONS, ids=lambda mutation: mutation.name)
+def test_mutation(
+    mutation: Mutation, request: pytest.FixtureRequest, example_copy: Breakable
+) -> None:
+    repo = _base(mutation, request, example_copy)
+    for edit in mutation.edit if isinstance(mutation.edit, tuple) else (mutation.edit,):
+        edit(repo)
+    code, data = _checked(mutation, repo)
+    result = check(data, mutation.check)
+    if mutation.exit is not None:
+        assert code == mutation.exit, result
+    for path, words in mutation.evidence:
+        lines = [e for e in result["evidence"] if e.startswith(path)]
+        assert lines, (path, result["evidence"])
+        assert any(all(w in line for w in words) for line in lines), (words, lines)
+    for path in mutation.absent:
+        assert not any(e.startswith(path) for e in result["evidence"]), (path, result)
+    assert mutation.fix_says in result["fix"]
+    if mutation.others_pass:
+        failed = {c["id"] for c in data["checks"] if c["status"] == "fail"}
+        assert failed - {mutation.check} == set()
+    if mutation.score is not None:
+        assert data["score"] == mutation.score
+    for run in mutation.also:
+        code, _ = _checked(mutation, repo, *run.args)
+        assert code == run.exit
