@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import hcl2
 import pytest
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
 
 from generator.validate import validate
 from generator.validators import Status
@@ -34,6 +37,7 @@ MANDATORY_TAGS = {
     "managed-by",
 }
 EXAMPLES = [path.stem for path in example_files()]
+ENV_ROOT_FILES = ["main.tf", "outputs.tf", "providers.tf", "variables.tf", "versions.tf"]
 
 
 def _hcl(path: Path) -> dict[str, Any]:
@@ -70,6 +74,14 @@ def test_env_roots_follow_the_answered_environments(
     repo = rendered_examples[example]
     answered = load_yaml(repo / ".copier-answers.yml")["environments"]
     assert sorted(p.name for p in (repo / "terraform" / "envs").iterdir()) == sorted(answered)
+    # One template per file renders every root (Copier's yield), each for its own environment.
+    for environment in answered:
+        root = repo / "terraform" / "envs" / environment
+        assert sorted(p.name for p in root.glob("*.tf")) == ENV_ROOT_FILES
+        module = _hcl(root / "main.tf")["module"][0]['"service"']
+        assert _unquote(module["environment"]) == environment
+        backend = _hcl(root / "versions.tf")["terraform"][0]["backend"][0]['"s3"']
+        assert _unquote(backend["key"]).endswith(f"/{environment}/terraform.tfstate")
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
@@ -186,6 +198,19 @@ def test_template_needs_nothing_but_copier() -> None:
         assert interpreter == "{{ _copier_python }}"
         assert script.startswith("{{ _copier_conf.src_path }}/migrations/")
         assert (root / script.removeprefix("{{ _copier_conf.src_path }}/")).is_file()
+
+
+def test_the_toolkit_installs_a_copier_the_template_accepts() -> None:
+    # copier.yml's _min_copier_version is the oldest Copier the template renders with: 9.5 is
+    # the first with `{% yield %}` in path names, which renders the per-environment files.
+    root = Path(__file__).resolve().parents[2]
+    minimum = Version(str(load_yaml(root / "copier.yml")["_min_copier_version"]))
+    assert minimum >= Version("9.5")
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    (copier,) = [d for d in project["dependencies"] if d.startswith("copier")]
+    specifiers = SpecifierSet(copier.removeprefix("copier"))
+    floors = [Version(s.version) for s in specifiers if s.operator == ">="]
+    assert floors == [minimum], f"pyproject.toml's {copier!r} admits another oldest Copier"
 
 
 def test_validate_takes_a_path_relative_to_the_working_directory(
