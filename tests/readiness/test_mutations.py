@@ -11,8 +11,12 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from tests.conftest import Render, require_helm
+from generator.policy import load_policy
+from tests.conftest import ROOT, Render, load_yaml, require_helm
 from tests.readiness.conftest import Breakable, check, report
+
+# The policy readiness holds the examples to (the toolkit's own: this checkout's).
+POLICY = load_policy(ROOT)
 
 
 def edit(path: Path, old: str, new: str, count: int = 1) -> None:
@@ -36,6 +40,12 @@ def names(result: dict[str, Any], path: str, *words: str) -> None:
     lines = [e for e in result["evidence"] if e.startswith(path)]
     assert lines, (path, result["evidence"])
     assert any(all(w in line for w in words) for line in lines), (words, lines)
+
+
+def answers(repo: Path) -> dict[str, Any]:
+    """The answers ``repo`` was rendered with, defaults included (org, teams, objectives)."""
+    recorded: dict[str, Any] = load_yaml(repo / ".copier-answers.yml")
+    return recorded
 
 
 def others_pass(repo: Path, *broken: str) -> None:
@@ -69,18 +79,27 @@ def test_removing_codeowners_fails_ownership(
 
 def test_one_prod_replica_fails_redundancy(example_copy: Breakable) -> None:
     repo = example_copy("catalog-api")
-    edit(repo / "helm/catalog-api/values-prod.yaml", "replicaCount: 2", "replicaCount: 1")
+    needed = POLICY.tier(answers(repo)["tier"]).prod_min_replicas
+    values = repo / "helm/catalog-api/values-prod.yaml"
+    edit(values, f"replicaCount: {needed}", "replicaCount: 1")
     code, result = failing(repo, "redundancy")
     assert code == 1
     # The chart's schema refuses it too; the check names the value either way.
-    names(result, "helm/catalog-api/values-prod.yaml:8", "replicaCount 1", "at least 2")
+    names(result, "helm/catalog-api/values-prod.yaml:8", "replicaCount 1", f"at least {needed}")
 
 
 def test_hpa_floor_below_tier_fails_redundancy(example_copy: Breakable) -> None:
     repo = example_copy("payments-api")
-    edit(repo / "helm/payments-api/values-prod.yaml", "minReplicas: 3", "minReplicas: 2")
+    needed = POLICY.tier(answers(repo)["tier"]).prod_min_replicas
+    values = repo / "helm/payments-api/values-prod.yaml"
+    edit(values, f"minReplicas: {needed}", f"minReplicas: {needed - 1}")
     _, result = failing(repo, "redundancy")
-    names(result, "helm/payments-api/values-prod.yaml:", "minReplicas 2", "at least 3")
+    names(
+        result,
+        "helm/payments-api/values-prod.yaml:",
+        f"minReplicas {needed - 1}",
+        f"at least {needed}",
+    )
 
 
 def test_deleting_a_runbook_an_alert_points_to_fails_runbooks(example_copy: Breakable) -> None:
@@ -109,21 +128,22 @@ def test_removing_the_gitlab_rollback_jobs_fails_rollback(example_copy: Breakabl
     names(result, ".gitlab-ci.yml", "no manual CI job rolls prod back")
 
 
-@pytest.mark.parametrize(
-    ("name", "tier", "needed"), [("payments-api", 1, 35), ("catalog-api", 2, 14)]
-)
+@pytest.mark.parametrize(("name", "tier"), [("payments-api", 1), ("catalog-api", 2)])
 def test_rds_backup_retention_below_tier_fails_backups(
-    example_copy: Breakable, name: str, tier: int, needed: int
+    example_copy: Breakable, name: str, tier: int
 ) -> None:
     repo = example_copy(name)
+    assert answers(repo)["tier"] == tier
+    needed = POLICY.tier(tier).rds_backup_days
+    short = f"backup_retention_days = {needed - 1}"
     edit(
         repo / "terraform/envs/prod/main.tf",
         "  postgres_connections_alarm_threshold",
-        "  backup_retention_days = 7\n  postgres_connections_alarm_threshold",
+        f"  {short}\n  postgres_connections_alarm_threshold",
     )
     code, result = failing(repo, "backups")
     assert code == 1
-    names(result, "terraform/envs/prod/main.tf:", "backup_retention_days = 7", f"at least {needed}")
+    names(result, "terraform/envs/prod/main.tf:", short, f"at least {needed}")
     names(result, "terraform/modules/service/postgres.tf:", f"tier {tier} needs at least {needed}")
     others_pass(repo, "backups")
 
@@ -150,7 +170,7 @@ def test_a_person_in_codeowners_fails_ownership(example_copy: Breakable) -> None
     repo = example_copy("payments-api")
     edit(
         repo / ".github/CODEOWNERS",
-        "/terraform/                 @acme/payments",
+        f"/terraform/                 @{answers(repo)['org']}/payments",
         "/terraform/ @jdoe",
     )
     _, result = failing(repo, "ownership")
@@ -160,13 +180,14 @@ def test_a_person_in_codeowners_fails_ownership(example_copy: Breakable) -> None
 def test_codeowners_not_following_the_model_fails_ownership(example_copy: Breakable) -> None:
     # shared: SRE reviews Terraform and the chart.
     repo = example_copy("payments-api")
+    org, sre = answers(repo)["org"], answers(repo)["sre_team"]
     edit(
         repo / ".github/CODEOWNERS",
-        "/helm/                      @acme/payments @acme/sre",
-        "/helm/ @acme/payments",
+        f"/helm/                      @{org}/payments @{org}/{sre}",
+        f"/helm/ @{org}/payments",
     )
     _, result = failing(repo, "ownership")
-    names(result, ".github/CODEOWNERS:", "values-prod.yaml", "@acme/sre")
+    names(result, ".github/CODEOWNERS:", "values-prod.yaml", f"@{org}/{sre}")
 
 
 def test_catalog_owner_other_than_the_team_fails_ownership(example_copy: Breakable) -> None:
@@ -195,14 +216,16 @@ def test_a_raci_row_without_accountable_fails_ownership(example_copy: Breakable)
 
 def test_dr_rto_not_matching_the_answers_fails_dr_plan(example_copy: Breakable) -> None:
     repo = example_copy("payments-api")
+    rto = answers(repo)["rto_minutes"]
+    later = rto * 4
     edit(
         repo / "docs/runbooks/disaster-recovery.md",
-        "- **RTO:** 60 minutes",
-        "- **RTO:** 240 minutes",
+        f"- **RTO:** {rto} minutes",
+        f"- **RTO:** {later} minutes",
     )
     code, result = failing(repo, "dr-plan")
     assert code == 1
-    names(result, "docs/runbooks/disaster-recovery.md:", "RTO 240 minutes", "60 minutes")
+    names(result, "docs/runbooks/disaster-recovery.md:", f"RTO {later} minutes", f"{rto} minutes")
 
 
 def test_dr_strategy_not_matching_the_answers_fails_dr_plan(example_copy: Breakable) -> None:
@@ -321,7 +344,8 @@ def test_shared_pages_not_mirrored_to_sre_fail_alert_routing(example_copy: Break
     repo = example_copy("payments-api")
     edit(repo / "observability/alertmanager/route.yaml", "      continue: true\n", "")
     _, result = failing(repo, "alert-routing")
-    names(result, "observability/alertmanager/route.yaml:", "page alert", "#sre-alerts")
+    channel = answers(repo)["sre_slack_channel"]
+    names(result, "observability/alertmanager/route.yaml:", "page alert", channel)
 
 
 def test_alarm_without_action_fails_alert_routing(example_copy: Breakable) -> None:
@@ -436,20 +460,22 @@ PROTECT = "ci/protect_environments.py"
 
 def test_the_team_approving_prod_under_sre_only_fails_cd(example_copy: Breakable) -> None:
     repo = example_copy("docs-portal")
-    edit(repo / PROTECT, '"prod": ["sre"]', '"prod": ["devex"]')
+    sre = answers(repo)["sre_team"]
+    edit(repo / PROTECT, f'"prod": ["{sre}"]', '"prod": ["devex"]')
     code, result = failing(repo, "cd")
     assert code == 1
-    names(result, f"{PROTECT}:", "prod approvers devex", "the sre_only model needs sre only")
-    assert 'APPROVERS["prod"] in ci/protect_environments.py ["sre"]' in result["fix"]
+    names(result, f"{PROTECT}:", "prod approvers devex", f"the sre_only model needs {sre} only")
+    assert f'APPROVERS["prod"] in ci/protect_environments.py ["{sre}"]' in result["fix"]
     others_pass(repo, "cd")
 
 
 def test_a_shared_service_without_sre_approving_fails_cd(example_copy: Breakable) -> None:
     repo = example_copy("payments-api")
-    edit(repo / PROTECT, '"prod": ["payments", "sre"]', '"prod": ["payments"]')
+    sre = answers(repo)["sre_team"]
+    edit(repo / PROTECT, f'"prod": ["payments", "{sre}"]', '"prod": ["payments"]')
     code, result = failing(repo, "cd")
     assert code == 1
-    names(result, f"{PROTECT}:", "prod approvers payments", "shared model needs payments or sre")
+    names(result, f"{PROTECT}:", "prod approvers payments", f"shared model needs payments or {sre}")
 
 
 def test_approvers_read_as_python_reads_them(example_copy: Breakable) -> None:
@@ -462,7 +488,7 @@ def test_approvers_read_as_python_reads_them(example_copy: Breakable) -> None:
     script.write_text(
         text[:start]
         + "APPROVERS: dict[str, list[str]] = {\n    'dev': [], 'staging': [],\n"
-        + "    # SRE may approve too\n    'prod': ['sre', 'payments'],\n}\n"
+        + f"    # SRE may approve too\n    'prod': ['{answers(repo)['sre_team']}', 'payments'],\n}}\n"
         + text[end:]
     )
     code, data = report(repo)
@@ -546,9 +572,11 @@ def test_no_tests_on_pull_requests_fails_ci(example_copy: Breakable) -> None:
 
 def test_objective_edited_away_from_the_answers_fails_slo(example_copy: Breakable) -> None:
     repo = example_copy("catalog-api")
-    edit(repo / "observability/slos.yaml", "objective: 99.9", "objective: 99.0")
+    objective = answers(repo)["slo_availability"]
+    other = 99.0 if objective != 99.0 else 98.0
+    edit(repo / "observability/slos.yaml", f"objective: {objective:g}", f"objective: {other:g}")
     _, result = failing(repo, "slo")
-    names(result, "observability/slos.yaml:", "objective 99", "99.9")
+    names(result, "observability/slos.yaml:", f"objective {other:g}", f"{objective:g}")
 
 
 def test_tier_3_paging_fails_slo(example_copy: Breakable) -> None:
@@ -561,11 +589,11 @@ def test_tier_3_paging_fails_slo(example_copy: Breakable) -> None:
 def test_a_page_that_can_never_fire_fails_slo(example_copy: Breakable) -> None:
     """14.4 x the 10% budget of a 90% objective: an error ratio no service can reach."""
     repo = example_copy("catalog-api")
-    edit(
-        repo / "observability/prometheus/slo-rules.yaml",
-        'slo:sli_error:ratio_rate1h{service="catalog-api",slo="availability"} > 0.0144',
-        'slo:sli_error:ratio_rate1h{service="catalog-api",slo="availability"} > 1.44',
-    )
+    rules = repo / "observability/prometheus/slo-rules.yaml"
+    expr = 'slo:sli_error:ratio_rate1h{service="catalog-api",slo="availability"} > '
+    match = re.search(re.escape(expr) + r"[0-9.e-]+", rules.read_text())
+    assert match, expr
+    edit(rules, match.group(0), expr + "1.44")
     _, result = failing(repo, "slo")
     names(result, "observability/prometheus/slo-rules.yaml:", "1.44", "it never fires")
 
@@ -575,7 +603,9 @@ def test_a_release_gate_that_can_never_fail_fails_deploy_strategy(
 ) -> None:
     repo = example_copy("payments-api")
     template = repo / "helm/payments-api/templates/analysistemplate.yaml"
-    edit(template, 'failureCondition: "result[0] > 0.0072"', 'failureCondition: "result[0] > 1.44"')
+    match = re.search(r'failureCondition: "result\[0\] > [0-9.e-]+"', template.read_text())
+    assert match, template
+    edit(template, match.group(0), 'failureCondition: "result[0] > 1.44"')
     _, result = failing(repo, "deploy-strategy")
     names(result, "helm/payments-api/templates/analysistemplate.yaml:", "1.44", "no ratio")
     others_pass(repo, "deploy-strategy")
@@ -608,20 +638,25 @@ def test_escalation_without_sre_under_shared_ownership_fails_escalation(
     example_copy: Breakable,
 ) -> None:
     repo = example_copy("payments-api")
+    sre, platform = answers(repo)["sre_team"], answers(repo)["platform_team"]
     for doc in ("docs/OWNERSHIP.md", "docs/ESCALATION.md"):
         path = repo / doc
-        path.write_text(path.read_text().replace("sre", "platform").replace("SRE", "Platform"))
+        path.write_text(path.read_text().replace(sre, platform).replace("SRE", "Platform"))
     code, result = failing(repo, "escalation")
     assert code == 0  # scored, not required
-    names(result, "docs/OWNERSHIP.md", "sre")
+    names(result, "docs/OWNERSHIP.md", sre)
 
 
 def test_sla_not_below_the_slo_fails_sla(example_copy: Breakable) -> None:
     repo = example_copy("payments-api")
-    edit(repo / "docs/SLA.md", "commitment:** 99.9%", "commitment:** 99.99%")
+    sla = repo / "docs/SLA.md"
+    match = re.search(r"commitment:\*\* [0-9.]+%", sla.read_text())
+    assert match, sla
+    above = f"{(answers(repo)['slo_availability'] + 100) / 2:g}%"
+    edit(sla, match.group(0), f"commitment:** {above}")
     code, result = failing(repo, "sla")
     assert code == 0
-    names(result, "docs/SLA.md:", "99.99%", "not below")
+    names(result, "docs/SLA.md:", above, "not below")
     code, _ = failing(repo, "sla", "--min-score", "100")
     assert code == 1
 

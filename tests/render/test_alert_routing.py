@@ -313,7 +313,7 @@ def test_pages_reach_the_page_owner_with_its_own_credentials(
     assert config["details"].get("escalates_to") == ("PSRE1" if sre_escalates else None)
     if sre_escalates:
         mirror = receivers["catalog-api-sre-mirror"]["slack_configs"][0]
-        assert mirror["channel"] == "#sre-alerts"
+        assert mirror["channel"] == _answers(repo)["sre_slack_channel"]
         assert mirror["api_url_file"] == secrets + "sre-slack-webhook-url"
     # Nobody else's policy is in the file: under sre_only the team's is gone.
     other = "PCATALOG1" if model == "sre_only" else ("" if sre_escalates else "PSRE1")

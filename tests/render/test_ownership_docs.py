@@ -322,8 +322,9 @@ def test_no_oncall_provider_pages_nobody(render: Render, minimal_answers: dict[s
     assert "escalation policy" not in ownership
     catalog = load_yaml(repo / "catalog-info.yaml")
     annotations = catalog["metadata"]["annotations"]
-    assert annotations["acme.example/oncall-provider"] == "none"
-    assert "acme.example/escalation-policy" not in annotations
+    domain = load_yaml(repo / ".copier-answers.yml")["org_domain"]
+    assert annotations[f"{domain}/oncall-provider"] == "none"
+    assert f"{domain}/escalation-policy" not in annotations
 
 
 @pytest.mark.parametrize("example", EXAMPLES)

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from copier import _main as copier_main
 
+from generator.policy import load_policy
 from tests.conftest import EXAMPLES, ROOT, load_yaml
 
 # The answers a person types for the questions that have no default.
@@ -263,22 +264,25 @@ WALK: dict[str, Step] = {
     "ci_provider": Step(DOWN),
 }
 
+# What the walk records: the typed answers, and the defaults it kept (the org profile's and
+# tier 1's, policy.yml).
+POLICY = load_policy(ROOT)
 WALKED = {
     "service_name": "orders-api",
     "description": TYPED["description"],
     "tier": 1,
-    "org": "acme",
+    "org": POLICY.org["slug"],
     "team": "orders",
     "owner_email": "orders@acme.example",
     "slack_channel": "#orders-alerts",
-    "oncall_provider": "pagerduty",
+    "oncall_provider": POLICY.org["oncall_provider"],
     "oncall_escalation_policy": "PORDERS1",
     "ownership_model": "shared",
     "sre_escalation_policy": "PSRE1",
     "sre_slack_channel": "#sre-oncall",
     "cost_center": "cc-1234",
     "data_classification": "confidential",
-    "repository": "acme/orders-api",
+    "repository": f"{POLICY.org['slug']}/orders-api",
     "dr_region": "us-east-1",
     "environments": ["dev", "staging", "prod"],
     "container_port": 8443,
@@ -289,7 +293,7 @@ WALKED = {
     "slo_latency_target": 99.0,
     "dr_strategy": "warm_standby",
     "rto_minutes": 30,
-    "rpo_minutes": 15,
+    "rpo_minutes": POLICY.tier(1).rpo_minutes,
     "ci_provider": "gitlab",
 }
 
