@@ -405,10 +405,11 @@ def test_ownership_docs_describe_the_rendered_routing(
     (policy,) = _policies(page, provider)
     assert f"paged by {'PagerDuty' if provider == 'pagerduty' else 'Opsgenie'}" in ownership[0]
     assert f"`{policy}`" in ownership[0]
-    assert ownership[0].startswith("**sre " if model == "sre_only" else "**catalog ")
+    sre = _answers(repo)["sre_team"]
+    assert ownership[0].startswith(f"**{sre} " if model == "sre_only" else "**catalog ")
     (item,) = page[PAGER_CONFIGS[provider]]
     escalates = item["details"].get("escalates_to")
-    sre_levels = [level for level in ownership if level.startswith("**sre on-call")]
+    sre_levels = [level for level in ownership if level.startswith(f"**{sre} on-call")]
     if escalates:
         (level,) = sre_levels
         assert f"`{escalates}`" in level
