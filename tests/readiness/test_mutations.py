@@ -317,7 +317,8 @@ def test_sre_only_page_to_the_team_policy_fails_alert_routing(
         'escalation_policy: "PCATALOG1"',
     )
     _, result = failing(repo, "alert-routing")
-    names(result, "observability/alertmanager/route.yaml:", "page alert", "PSRE1", "of sre")
+    sre = answers(repo)["sre_team"]
+    names(result, "observability/alertmanager/route.yaml:", "page alert", "PSRE1", f"of {sre}")
 
 
 def test_route_for_every_service_fails_alert_routing(example_copy: Breakable) -> None:

@@ -193,9 +193,9 @@ def test_number_questions_offer_one_line_numbers(
     """Asked, a number's default is one editable number, not YAML with an end marker."""
     prompted = _run_questionnaire(template_dir, tmp_path / "repo", {"tier": 1}, monkeypatch)
     assert prompted["container_port"].default == "8080"
-    assert prompted["slo_availability"].default == "99.95"
+    assert prompted["slo_availability"].default == f"{POLICY.tier(1).slo_availability:g}"
     assert prompted["slo_latency_ms"].default == "250"
-    assert prompted["rto_minutes"].default == "60"
+    assert prompted["rto_minutes"].default == str(POLICY.tier(1).rto_minutes)
     for name in ("container_port", "slo_availability", "slo_latency_target", "rpo_minutes"):
         assert "\n" not in prompted[name].default, name
 
