@@ -18,7 +18,7 @@ import copier
 import pytest
 from ruamel.yaml import YAML
 
-from generator.policy import load_policy
+from generator.policy import Policy, load_policy
 from generator.tools import which
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,6 +78,14 @@ def require_crd_schemas() -> Path:
 def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The template as it is in the working tree, outside git (so uncommitted edits count)."""
     return snapshot_template(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="session")
+def policy(template_dir: Path) -> Policy:
+    """The policy the suite renders with (``template_dir``'s policy.yml). Tests read the
+    values the platform decides (org names, the tier table) from it, never as literals, so
+    a fork that changes policy.yml keeps a green suite (``python -m tests.fork``)."""
+    return load_policy(template_dir)
 
 
 def snapshot_template(target: Path) -> Path:

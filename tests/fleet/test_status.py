@@ -12,6 +12,8 @@ import pytest
 
 from generator import __version__
 from generator.fleet import readiness_score
+from generator.policy import load_policy
+from tests.conftest import ROOT
 from tests.fleet.builders import BROKEN, LATEST, UNRELEASED, described
 from tests.fleet.conftest import Fleet, ReleasedTemplate, StatusRun, fake_readiness, run_fleet
 
@@ -22,6 +24,7 @@ BEHIND |= {"v2.1.0": "patch", LATEST: "none"}
 def _expected(
     fleet: Fleet, template: ReleasedTemplate, answer_sets: dict[str, dict[str, Any]]
 ) -> dict[str, dict[str, Any]]:
+    org = load_policy(ROOT).org  # the defaults of answers a file lacks
     rows = {}
     for member in fleet.members:
         answers = answer_sets[member.original.name]
@@ -31,8 +34,8 @@ def _expected(
             "service": answers["service_name"],
             "team": answers["team"],
             "tier": answers.get("tier", 2),
-            "ownership_model": answers.get("ownership_model", "platform"),
-            "repository": answers.get("repository", f"acme/{answers['service_name']}"),
+            "ownership_model": answers.get("ownership_model", org["ownership_model"]),
+            "repository": answers.get("repository", f"{org['slug']}/{answers['service_name']}"),
             "template": str(template.path),
             "version": version,
             "latest": LATEST,

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from generator.policy import load_policy
 from generator.readiness import CHECKS
-from tests.conftest import example_files, require_helm
+from tests.conftest import ROOT, example_files, load_yaml, require_helm
 from tests.readiness.conftest import check, report
 
 EXAMPLES = [path.stem for path in example_files()]
@@ -80,11 +81,14 @@ def test_checks_have_stable_ids_in_checklist_order() -> None:
 
 def test_payments_api_evidence_points_at_lines(ready_examples: dict[str, Path]) -> None:
     require_helm()
-    _, data = report(ready_examples["payments-api"])
+    repo = ready_examples["payments-api"]
+    _, data = report(repo)
+    tier = load_yaml(repo / ".copier-answers.yml")["tier"]
+    days = load_policy(ROOT).tier(tier).rds_backup_days
     backups = check(data, "backups")["evidence"]
     assert any(
         line.startswith("terraform/modules/service/postgres.tf:")
-        and "backup_retention_period = 35 days in prod" in line
+        and f"backup_retention_period = {days} days in prod" in line
         for line in backups
     )
     redundancy = check(data, "redundancy")["evidence"]

@@ -313,7 +313,7 @@ def test_pages_reach_the_page_owner_with_its_own_credentials(
     assert config["details"].get("escalates_to") == ("PSRE1" if sre_escalates else None)
     if sre_escalates:
         mirror = receivers["catalog-api-sre-mirror"]["slack_configs"][0]
-        assert mirror["channel"] == "#sre-alerts"
+        assert mirror["channel"] == _answers(repo)["sre_slack_channel"]
         assert mirror["api_url_file"] == secrets + "sre-slack-webhook-url"
     # Nobody else's policy is in the file: under sre_only the team's is gone.
     other = "PCATALOG1" if model == "sre_only" else ("" if sre_escalates else "PSRE1")
@@ -405,10 +405,11 @@ def test_ownership_docs_describe_the_rendered_routing(
     (policy,) = _policies(page, provider)
     assert f"paged by {'PagerDuty' if provider == 'pagerduty' else 'Opsgenie'}" in ownership[0]
     assert f"`{policy}`" in ownership[0]
-    assert ownership[0].startswith("**sre " if model == "sre_only" else "**catalog ")
+    sre = _answers(repo)["sre_team"]
+    assert ownership[0].startswith(f"**{sre} " if model == "sre_only" else "**catalog ")
     (item,) = page[PAGER_CONFIGS[provider]]
     escalates = item["details"].get("escalates_to")
-    sre_levels = [level for level in ownership if level.startswith("**sre on-call")]
+    sre_levels = [level for level in ownership if level.startswith(f"**{sre} on-call")]
     if escalates:
         (level,) = sre_levels
         assert f"`{escalates}`" in level

@@ -9,17 +9,19 @@ from typing import Any
 
 import pytest
 
+from generator.policy import load_policy
 from generator.validators.base import Context
 from generator.validators.helm import load_values, rendered, targets
 from generator.validators.kubernetes import Manifest, pod_spec
-from tests.conftest import Render, example_files, load_yaml, require_helm
+from tests.conftest import ROOT, Render, example_files, load_yaml, require_helm
 
 EXAMPLE_NAMES = [path.stem for path in example_files()]
 PROD_KINDS = {
     "Service", "ServiceAccount", "HorizontalPodAutoscaler", "PodDisruptionBudget",
     "NetworkPolicy", "ServiceMonitor", "ConfigMap", "PrometheusRule", "AlertmanagerConfig",
 }  # fmt: skip
-PROD_REPLICAS = {1: 3, 2: 2, 3: 2}
+# The policy the examples render with (policy.yml: tiers, slo).
+POLICY = load_policy(ROOT)
 
 
 @pytest.fixture(autouse=True)
@@ -51,6 +53,18 @@ def _egress_ports(policies: list[dict[str, Any]]) -> set[Any]:
         for rule in policy["spec"].get("egress", [])
         for port in rule.get("ports", [])
     }
+
+
+def _fast_burn(repo: Path) -> float:
+    """The error ratio of the fast burn at the objective ``repo`` answered: the policy's
+    fastest rate times the error budget."""
+    objective = float(load_yaml(repo / ".copier-answers.yml")["slo_availability"])
+    ratio = POLICY.fast_burn_rate() * (100 - objective) / 100
+    return round(min(ratio, float(POLICY.slo["max_error_ratio"])), 10)
+
+
+def _numbers(obj: Any) -> set[float]:
+    return {round(float(n), 10) for n in re.findall(r"\d+\.\d+(?:e-?\d+)?", json.dumps(obj))}
 
 
 def _workload(manifests: list[Manifest]) -> dict[str, Any]:
@@ -87,8 +101,9 @@ def test_prod_redundancy_meets_the_tier(rendered_examples: dict[str, Path], exam
     manifests = _render(repo, "prod")
     workload = _workload(manifests)
     hpa = _one(manifests, "HorizontalPodAutoscaler")
-    assert workload["spec"]["replicas"] >= PROD_REPLICAS[tier]
-    assert hpa["spec"]["minReplicas"] >= PROD_REPLICAS[tier]
+    floor = POLICY.tier(tier).prod_min_replicas
+    assert workload["spec"]["replicas"] >= floor
+    assert hpa["spec"]["minReplicas"] >= floor
     assert hpa["spec"]["maxReplicas"] >= hpa["spec"]["minReplicas"]
     assert _one(manifests, "PodDisruptionBudget")["spec"]["maxUnavailable"] == 1
     spread = {
@@ -96,7 +111,7 @@ def test_prod_redundancy_meets_the_tier(rendered_examples: dict[str, Path], exam
         for c in workload["spec"]["template"]["spec"]["topologySpreadConstraints"]
     }
     assert "kubernetes.io/hostname" in spread
-    assert ("topology.kubernetes.io/zone" in spread) == (tier in (1, 2))
+    assert ("topology.kubernetes.io/zone" in spread) == POLICY.tier(tier).zone_spread
     assert all(c["maxSkew"] == 1 for c in spread.values())
     pod = workload["spec"]["template"]["spec"]
     assert pod["terminationGracePeriodSeconds"] > 0
@@ -159,7 +174,8 @@ def test_service_monitor_sets_job_to_the_service_name(
 
 
 def test_canary_renders_a_rollout_with_analysis(rendered_examples: dict[str, Path]) -> None:
-    manifests = _render(rendered_examples["payments-api"], "prod")
+    repo = rendered_examples["payments-api"]
+    manifests = _render(repo, "prod")
     rollout = _one(manifests, "Rollout")
     canary = rollout["spec"]["strategy"]["canary"]
     weights = [step["setWeight"] for step in canary["steps"] if "setWeight" in step]
@@ -171,8 +187,8 @@ def test_canary_renders_a_rollout_with_analysis(rendered_examples: dict[str, Pat
     metric = analysis["spec"]["metrics"][0]
     assert 'job="payments-api"' in metric["provider"]["prometheus"]["query"]
     assert 'code=~"5.."' in metric["provider"]["prometheus"]["query"]
-    # Fast burn for 99.95: 14.4 x 0.0005 = 0.0072.
-    assert re.search(r"0\.0072\b", json.dumps(metric)), metric
+    # Fast burn: 14.4 x 0.0005 = 0.0072 for 99.95.
+    assert _fast_burn(repo) in _numbers(metric), metric
     assert not _by_kind(manifests, "Deployment")
 
 
@@ -189,8 +205,8 @@ def test_blue_green_renders_preview_and_gated_promotion(rendered_examples: dict[
         assert _one(manifests, "AnalysisTemplate")["metadata"]["name"] in names
         if environment == "prod":
             assert blue_green["autoPromotionEnabled"] is False
-        # Fast burn for 99.9: 14.4 x 0.001 = 0.0144.
-        assert re.search(r"0\.0144\b", json.dumps(_one(manifests, "AnalysisTemplate")))
+        # Fast burn: 14.4 x 0.001 = 0.0144 for 99.9.
+        assert _fast_burn(repo) in _numbers(_one(manifests, "AnalysisTemplate"))
 
 
 def test_rolling_renders_a_deployment(rendered_examples: dict[str, Path]) -> None:

@@ -11,12 +11,15 @@ from typing import Any, ClassVar
 
 import pytest
 
+from generator.policy import load_policy
 from generator.validate import validate
 from generator.validators import Status
 from tests.conftest import (
+    ROOT,
     JsonHandler,
     Render,
     git,
+    load_yaml,
     require,
     require_helm,
     require_tool,
@@ -487,8 +490,9 @@ def test_readiness_runs_paved_with_the_tier_minimum_score(repo: Path, tmp_path: 
     stub = {"PAVED": str(paved), "STUB_LOG": str(log)}
     done = _run(repo, "ci/readiness.sh", env=stub)
     assert done.returncode == 0, done.stderr
-    # The fixture's service is tier 2.
-    assert log.read_text().splitlines() == ["readiness . --min-score 90"]
+    tier = load_yaml(repo / ".copier-answers.yml")["tier"]
+    minimum = load_policy(ROOT).tier(tier).readiness_min_score
+    assert log.read_text().splitlines() == [f"readiness . --min-score {minimum}"]
     failing = _run(repo, "ci/readiness.sh", env={**stub, "STUB_EXIT": "1"})
     assert failing.returncode == 1
 

@@ -15,11 +15,16 @@ from typing import Any, ClassVar
 
 import pytest
 
+from generator.policy import load_policy
 from generator.readiness.sources import protection
 from generator.readiness.sources.repo import Repo
-from tests.conftest import SRE_ON_CALL, JsonHandler, Render, load_yaml, serve_locally
+from tests.conftest import ROOT, SRE_ON_CALL, JsonHandler, Render, load_yaml, serve_locally
 
-TEAM_IDS = {"catalog": 11, "sre": 22, "platform": 33}
+# The org and the SRE and platform teams of the catalog-api answers, which name none of
+# them: the policy's org profile (policy.yml: org) provides the defaults.
+ORG = load_policy(ROOT).org
+SLUG, SRE, PLATFORM = ORG["slug"], ORG["sre_team"], ORG["platform_team"]
+TEAM_IDS = {"catalog": 11, SRE: 22, PLATFORM: 33}
 
 
 class _FakeHost(JsonHandler):
@@ -39,19 +44,19 @@ class _FakeHost(JsonHandler):
         path = urllib.parse.unquote(self.path)
         state = type(self).state
         parts = path.strip("/").split("/")
-        if method == "GET" and path.startswith("/orgs/acme/teams/"):
+        if method == "GET" and path.startswith(f"/orgs/{SLUG}/teams/"):
             if parts[-1] not in TEAM_IDS:
                 return self.reply(404, {"message": "Not Found"})
             return self.reply(200, {"id": TEAM_IDS[parts[-1]]})
-        if method == "PUT" and path.startswith("/repos/acme/catalog-api/environments/"):
+        if method == "PUT" and path.startswith(f"/repos/{SLUG}/catalog-api/environments/"):
             if self.headers.get("Authorization") == "Bearer gh-read-only":
                 return self.reply(403, {"message": "Resource not accessible by token"})
             state.setdefault("github", {})[parts[-1]] = self._body()
             return self.reply(200, {"name": parts[-1]})
-        if method == "GET" and path.startswith("/groups/acme/"):
+        if method == "GET" and path.startswith(f"/groups/{SLUG}/"):
             return self.reply(200, {"id": TEAM_IDS[parts[-1]]})
         gitlab = state.setdefault("gitlab", {"environments": [], "protected": {}})
-        if path == "/projects/acme/catalog-api/environments":
+        if path == f"/projects/{SLUG}/catalog-api/environments":
             if method == "GET":
                 return self.reply(200, [{"name": n} for n in gitlab["environments"]])
             name = self._body()["name"]
@@ -59,7 +64,7 @@ class _FakeHost(JsonHandler):
                 return self.reply(409, {"message": "exists"})
             gitlab["environments"].append(name)
             return self.reply(201, {"name": name})
-        if path == "/projects/acme/catalog-api/protected_environments":
+        if path == f"/projects/{SLUG}/catalog-api/protected_environments":
             if method == "GET":
                 return self.reply(200, list(gitlab["protected"].values()))
             body = self._body()
@@ -68,7 +73,7 @@ class _FakeHost(JsonHandler):
             gitlab["protected"][body["name"]] = body
             return self.reply(201, body)
         if method == "DELETE" and path.startswith(
-            "/projects/acme/catalog-api/protected_environments/"
+            f"/projects/{SLUG}/catalog-api/protected_environments/"
         ):
             gitlab["protected"].pop(parts[-1])
             return self.reply(204)
@@ -116,9 +121,9 @@ def _protect(repo: Path, host: str, **tokens: str) -> subprocess.CompletedProces
 
 PROD_APPROVERS = {
     "dev_only": ["catalog"],
-    "shared": ["catalog", "sre"],
+    "shared": ["catalog", SRE],
     "platform": ["catalog"],
-    "sre_only": ["sre"],
+    "sre_only": [SRE],
 }
 
 
@@ -202,11 +207,11 @@ def test_protection_needs_a_token_and_reports_api_errors(
         check=False,
     )
     assert dry.returncode == 0
-    assert "would PUT /repos/acme/catalog-api/environments/prod" in dry.stdout
+    assert f"would PUT /repos/{SLUG}/catalog-api/environments/prod" in dry.stdout
     failed = _protect(repo, host)
     assert failed.returncode == 1
     assert "error: 404 Not Found" in failed.stderr
-    assert "/orgs/acme/teams/unknown-team" in failed.stderr
+    assert f"/orgs/{SLUG}/teams/unknown-team" in failed.stderr
 
 
 def test_a_token_without_administration_is_told_what_it_needs(

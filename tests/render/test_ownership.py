@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import SRE_ON_CALL, Render
+from tests.conftest import SRE_ON_CALL, Render, load_yaml
 
 
 def _owners(path: Path) -> dict[str, list[str]]:
@@ -28,9 +28,21 @@ def _owner_of(rules: dict[str, list[str]], path: str) -> list[str]:
     return found
 
 
-TEAM, SRE, PLATFORM = "@acme/catalog", "@acme/sre", "@acme/platform"
+def _handles(repo: Path) -> dict[str, str]:
+    """The group handles of the service team, SRE and the platform team, as the answers
+    ``repo`` was rendered with name them (org and team slugs)."""
+    answers = load_yaml(repo / ".copier-answers.yml")
+    org = answers["org"]
+    return {
+        TEAM: f"@{org}/{answers['team']}",
+        SRE: f"@{org}/{answers['sre_team']}",
+        PLATFORM: f"@{org}/{answers['platform_team']}",
+    }
+
+
+TEAM, SRE, PLATFORM = "team", "sre", "platform"
 EXPECTED = {
-    # model: {path: owners}
+    # model: {path: owners, by role}
     "dev_only": {
         "terraform/envs/prod/main.tf": [TEAM],
         "helm/catalog-api/values.yaml": [TEAM],
@@ -73,19 +85,19 @@ def test_codeowners_follow_the_ownership_model(
         }
     )
     rules = _owners(repo / location)
+    handles = _handles(repo)
     for path, owners in EXPECTED[model].items():
-        assert _owner_of(rules, path) == owners, (model, path)
+        assert _owner_of(rules, path) == [handles[role] for role in owners], (model, path)
     other = ".gitlab/CODEOWNERS" if provider == "github" else ".github/CODEOWNERS"
     assert not (repo / other).exists()
     ci_path = "/.github/" if provider == "github" else "/.gitlab-ci.yml"
     if model == "platform":
-        assert rules[ci_path] == [PLATFORM]
+        assert rules[ci_path] == [handles[PLATFORM]]
 
 
 def test_owners_are_groups_never_people(render: Render, minimal_answers: dict[str, Any]) -> None:
     for model in EXPECTED:
-        rules = _owners(
-            render({**minimal_answers, **SRE_ON_CALL, "ownership_model": model})
-            / ".github/CODEOWNERS"
-        )
-        assert all(owner.startswith("@acme/") for owners in rules.values() for owner in owners)
+        repo = render({**minimal_answers, **SRE_ON_CALL, "ownership_model": model})
+        rules = _owners(repo / ".github/CODEOWNERS")
+        org = load_yaml(repo / ".copier-answers.yml")["org"]
+        assert all(owner.startswith(f"@{org}/") for owners in rules.values() for owner in owners)

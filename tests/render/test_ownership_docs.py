@@ -257,7 +257,8 @@ def test_raci_follows_the_ownership_model(
     render: Render, minimal_answers: dict[str, Any], model: str
 ) -> None:
     repo = render({**minimal_answers, **SRE_ON_CALL, "ownership_model": model})
-    raci = _raci(repo, "catalog", "sre", "platform")
+    answers = load_yaml(repo / ".copier-answers.yml")
+    raci = _raci(repo, answers["team"], answers["sre_team"], answers["platform_team"])
     assert list(raci) == RACI_ROWS
     expected = MODELS[model]
     accountable = {
@@ -291,8 +292,9 @@ def test_escalation_path_follows_the_ownership_model(
     assert levels == escalation
     assert len(levels) >= 2
     who = [level.split("**")[1] for level in levels]
-    assert who[0].startswith("sre" if model == "sre_only" else "catalog")
-    sre_levels = [i for i, name in enumerate(who) if name.startswith("sre ")]
+    sre = load_yaml(repo / ".copier-answers.yml")["sre_team"]
+    assert who[0].startswith(sre if model == "sre_only" else "catalog")
+    sre_levels = [i for i, name in enumerate(who) if name.startswith(f"{sre} ")]
     if model == "shared":
         assert sre_levels == [1]  # the second level
     elif model == "platform" and tier == 1:
@@ -322,8 +324,9 @@ def test_no_oncall_provider_pages_nobody(render: Render, minimal_answers: dict[s
     assert "escalation policy" not in ownership
     catalog = load_yaml(repo / "catalog-info.yaml")
     annotations = catalog["metadata"]["annotations"]
-    assert annotations["acme.example/oncall-provider"] == "none"
-    assert "acme.example/escalation-policy" not in annotations
+    domain = load_yaml(repo / ".copier-answers.yml")["org_domain"]
+    assert annotations[f"{domain}/oncall-provider"] == "none"
+    assert f"{domain}/escalation-policy" not in annotations
 
 
 @pytest.mark.parametrize("example", EXAMPLES)

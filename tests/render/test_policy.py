@@ -25,15 +25,28 @@ from tests.conftest import (
     snapshot_template,
 )
 
-# Values no shipped tier has, so every file that follows the policy shows them.
+# Values the shipped tier 2 does not have (3 replicas, 21 days, ... for the shipped 2, 14),
+# so every file that follows the policy shows them.
+SHIPPED = load_policy(ROOT)
+TIER_2 = SHIPPED.tier(2)
+REPLICAS = TIER_2.prod_min_replicas + 1
+BACKUP_DAYS = TIER_2.rds_backup_days + 7
+ESCALATE_MINUTES = TIER_2.escalate_after_minutes - 3
+MIN_SCORE = min(TIER_2.readiness_min_score + 5, 100)
+BUDGET_USD = TIER_2.budget_usd + 150
+# A fast-burn rate above the slower fast pair's (6), and not the shipped one.
+FAST_RATE = 12.0 if SHIPPED.fast_burn_rate() != 12 else 10.0
 CHANGES = {
-    "tiers.2.prod_min_replicas": 3,
-    "tiers.2.rds_backup_days": 21,
-    "tiers.2.escalate_after_minutes": 7,
-    "tiers.2.readiness_min_score": 95,
-    "tiers.2.budget_usd": 650,
-    "slo.burn_windows.0.rate": 12,
+    "tiers.2.prod_min_replicas": REPLICAS,
+    "tiers.2.rds_backup_days": BACKUP_DAYS,
+    "tiers.2.escalate_after_minutes": ESCALATE_MINUTES,
+    "tiers.2.readiness_min_score": MIN_SCORE,
+    "tiers.2.budget_usd": BUDGET_USD,
+    "slo.burn_windows.0.rate": FAST_RATE,
 }
+AVAILABILITY_1H = re.compile(
+    r'ratio_rate1h\{service="catalog-api",slo="availability"\} > ([0-9.e-]+)'
+)
 
 
 def _show(*args: str) -> Any:
@@ -85,23 +98,26 @@ def test_a_changed_policy_reaches_every_file_that_states_it(changed: tuple[Path,
     _, service = changed
     chart = service / "helm" / "catalog-api"
     prod = load_yaml(chart / "values-prod.yaml")
-    assert prod["replicaCount"] == 3
-    assert prod["autoscaling"]["minReplicas"] == 3
+    assert prod["replicaCount"] == REPLICAS
+    assert prod["autoscaling"]["minReplicas"] == REPLICAS
     schema = json.loads((chart / "values.schema.json").read_text())
-    assert '"minimum": 3' in json.dumps(schema)
+    assert f'"minimum": {REPLICAS}' in json.dumps(schema)
     tiers_tf = (service / "terraform" / "modules" / "service" / "tiers.tf").read_text()
     tier2 = tiers_tf.split('"2" = {', 1)[1].split("}", 1)[0]
-    assert re.search(r"backup_retention_days\s+= 21\n", tier2)
-    assert re.search(r"budget_limit_usd\s+= 650\n", tier2)
+    assert re.search(rf"backup_retention_days\s+= {BACKUP_DAYS}\n", tier2)
+    assert re.search(rf"budget_limit_usd\s+= {BUDGET_USD}\n", tier2)
     module_tests = service / "terraform" / "modules" / "service" / "tests"
-    assert "backup_retention_period == 21" in (module_tests / "service.tftest.hcl").read_text()
-    # The fast-burn page waits for 12 x the 0.1% budget of 99.9.
+    tests = (module_tests / "service.tftest.hcl").read_text()
+    assert f"backup_retention_period == {BACKUP_DAYS}" in tests
+    # The fast-burn page waits for 12 x the 0.1% budget of 99.9 (the new rate x the budget).
     rules = (service / "observability" / "prometheus" / "slo-rules.yaml").read_text()
-    assert "> 0.012" in rules
-    assert "> 0.0144" not in rules
-    assert "7 minutes" in (service / "docs" / "ESCALATION.md").read_text()
+    budget = (100 - TIER_2.slo_availability) / 100
+    thresholds = [float(found) for found in AVAILABILITY_1H.findall(rules)]
+    assert thresholds
+    assert thresholds == [pytest.approx(FAST_RATE * budget)] * len(thresholds)
+    assert f"{ESCALATE_MINUTES} minutes" in (service / "docs" / "ESCALATION.md").read_text()
     assert (
-        "READINESS_MIN_SCORE=${READINESS_MIN_SCORE:-95}"
+        f"READINESS_MIN_SCORE=${{READINESS_MIN_SCORE:-{MIN_SCORE}}}"
         in (service / "ci" / "common.sh").read_text()
     )
 
@@ -116,14 +132,14 @@ def test_readiness_holds_the_repository_to_its_templates_policy(
     original = values_prod.read_text()
     try:
         values_prod.write_text(
-            original.replace("replicaCount: 3", "replicaCount: 2").replace(
-                "minReplicas: 3", "minReplicas: 2"
+            original.replace(f"replicaCount: {REPLICAS}", f"replicaCount: {REPLICAS - 1}").replace(
+                f"minReplicas: {REPLICAS}", f"minReplicas: {REPLICAS - 1}"
             )
         )
         report = readiness(service, policy=policy)
         redundancy = next(r for r in report.results if r.id == "redundancy")
         assert redundancy.status.value == "fail"
-        assert any("tier 2 needs at least 3" in line for line in redundancy.evidence)
+        assert any(f"tier 2 needs at least {REPLICAS}" in line for line in redundancy.evidence)
     finally:
         values_prod.write_text(original)
 
@@ -131,28 +147,35 @@ def test_readiness_holds_the_repository_to_its_templates_policy(
 def test_readiness_of_a_shipped_service_under_the_changed_policy(
     changed: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    """The same files pass or fail by the policy they are held to: 2 prod replicas meet the
-    shipped tier 2 and fail the changed one."""
+    """The same files pass or fail by the policy they are held to: the shipped tier 2's prod
+    replicas (2) meet it and fail the changed one (3)."""
     template, _ = changed
     service = copy_template(
         snapshot_template(tmp_path / "shipped"),
         tmp_path / "svc",
         load_yaml(EXAMPLES / "catalog-api.yml"),
     )
-    assert load_yaml(service / "helm" / "catalog-api" / "values-prod.yaml")["replicaCount"] == 2
+    values_prod = load_yaml(service / "helm" / "catalog-api" / "values-prod.yaml")
+    assert values_prod["replicaCount"] == TIER_2.prod_min_replicas
     shipped = readiness(service)
     assert shipped.score == 100
     changed_report = readiness(service, policy=load_policy(template))
     failed = {r.id: r for r in changed_report.results if r.status.value == "fail"}
     assert set(failed) == {"redundancy", "backups", "slo"}
-    assert any("fast-burn alert at 12 x budget" in line for line in failed["slo"].evidence)
-    assert any("tier 2 needs at least 3" in line for line in failed["redundancy"].evidence)
-    assert any("tier 2 needs at least 21" in line for line in failed["backups"].evidence)
+    slo = failed["slo"].evidence
+    assert any(f"fast-burn alert at {FAST_RATE:g} x budget" in line for line in slo)
+    assert any(
+        f"tier 2 needs at least {REPLICAS}" in line for line in failed["redundancy"].evidence
+    )
+    assert any(
+        f"tier 2 needs at least {BACKUP_DAYS}" in line for line in failed["backups"].evidence
+    )
 
 
 @pytest.mark.slow
 def test_the_module_tests_follow_the_changed_policy(changed: tuple[Path, Path]) -> None:
-    """terraform test of the rendered module: tiers.tf and the assertions agree (21 days)."""
+    """terraform test of the rendered module: tiers.tf and the assertions agree (21 days for
+    the shipped 14)."""
     terraform = require_tool("terraform")
     module = changed[1] / "terraform" / "modules" / "service"
     assert init(terraform, module).returncode == 0

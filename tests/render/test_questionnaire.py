@@ -197,9 +197,9 @@ def test_number_questions_offer_one_line_numbers(
     """Asked, a number's default is one editable number, not YAML with an end marker."""
     prompted = _run_questionnaire(template_dir, tmp_path / "repo", {"tier": 1}, monkeypatch)
     assert prompted["container_port"].default == "8080"
-    assert prompted["slo_availability"].default == "99.95"
+    assert prompted["slo_availability"].default == f"{POLICY.tier(1).slo_availability:g}"
     assert prompted["slo_latency_ms"].default == "250"
-    assert prompted["rto_minutes"].default == "60"
+    assert prompted["rto_minutes"].default == str(POLICY.tier(1).rto_minutes)
     for name in ("container_port", "slo_availability", "slo_latency_target", "rpo_minutes"):
         assert "\n" not in prompted[name].default, name
 
@@ -268,22 +268,25 @@ WALK: dict[str, Step] = {
     "ci_provider": Step(DOWN),
 }
 
+# What the walk records: the typed answers, and the defaults it kept (the org profile's and
+# tier 1's, policy.yml).
+POLICY = load_policy(ROOT)
 WALKED = {
     "service_name": "orders-api",
     "description": TYPED["description"],
     "tier": 1,
-    "org": "acme",
+    "org": POLICY.org["slug"],
     "team": "orders",
     "owner_email": "orders@acme.example",
     "slack_channel": "#orders-alerts",
-    "oncall_provider": "pagerduty",
+    "oncall_provider": POLICY.org["oncall_provider"],
     "oncall_escalation_policy": "PORDERS1",
     "ownership_model": "shared",
     "sre_escalation_policy": "PSRE1",
     "sre_slack_channel": "#sre-oncall",
     "cost_center": "cc-1234",
     "data_classification": "confidential",
-    "repository": "acme/orders-api",
+    "repository": f"{POLICY.org['slug']}/orders-api",
     "dr_region": "us-east-1",
     "environments": ["dev", "staging", "prod"],
     "container_port": 8443,
@@ -294,7 +297,7 @@ WALKED = {
     "slo_latency_target": 99.0,
     "dr_strategy": "warm_standby",
     "rto_minutes": 30,
-    "rpo_minutes": 15,
+    "rpo_minutes": POLICY.tier(1).rpo_minutes,
     "ci_provider": "gitlab",
 }
 

@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 
+from generator.policy import load_policy
 from generator.validate import validate
 from generator.validators import Status
 from tests.conftest import (
+    ROOT,
     SRE_ON_CALL,
     Render,
     example_files,
@@ -25,9 +27,15 @@ EXAMPLE_NAMES = [path.stem for path in example_files()]
 RULES = Path("observability/prometheus/slo-rules.yaml")
 TESTS = Path("observability/prometheus/tests/slo-rules.test.yaml")
 ROUTE = Path("observability/alertmanager/route.yaml")
+# The policy's burn-rate pairs (policy.yml: slo.burn_windows) by the alert they feed.
+ALERT_NAMES = {"fast": "ErrorBudgetFastBurn", "slow": "ErrorBudgetSlowBurn"}
 BURN: dict[str, list[tuple[float, str, str]]] = {
-    "ErrorBudgetFastBurn": [(14.4, "1h", "5m"), (6, "6h", "30m")],
-    "ErrorBudgetSlowBurn": [(3, "1d", "2h"), (1, "3d", "6h")],
+    ALERT_NAMES[kind]: [
+        (float(pair["rate"]), pair["long"], pair["short"])
+        for pair in load_policy(ROOT).slo["burn_windows"]
+        if pair["alert"] == kind
+    ]
+    for kind in ALERT_NAMES
 }
 
 

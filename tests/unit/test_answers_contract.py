@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from generator.policy import Policy
 from tests.conftest import SRE_ON_CALL, Render, copy_template, load_yaml
 
 TIER1 = {"tier": 1, "dr_region": "eu-central-1", **SRE_ON_CALL}
@@ -227,7 +228,11 @@ SRE_ANSWERS = ("sre_escalation_policy", "sre_slack_channel")
     ],
 )
 def test_sre_on_call_is_asked_where_sre_is_reached(
-    render: Render, minimal_answers: dict[str, Any], changes: dict[str, Any], asked: set[str]
+    render: Render,
+    minimal_answers: dict[str, Any],
+    policy: Policy,
+    changes: dict[str, Any],
+    asked: set[str],
 ) -> None:
     answers = {**minimal_answers, **SRE_ON_CALL, **changes}
     if changes.get("oncall_provider") == "none":
@@ -235,7 +240,7 @@ def test_sre_on_call_is_asked_where_sre_is_reached(
     recorded = load_yaml(render(answers) / ".copier-answers.yml")
     assert {key for key in SRE_ANSWERS if key in recorded} == asked
     if "sre_slack_channel" in asked:
-        assert recorded["sre_slack_channel"] == "#sre-alerts"
+        assert recorded["sre_slack_channel"] == policy.org["sre_slack_channel"]
 
 
 @pytest.mark.parametrize(
@@ -250,28 +255,19 @@ def test_sre_escalation_policy_is_required_where_sre_is_paged(
     assert not destination.exists()
 
 
-def test_defaults_follow_the_tier(render: Render, minimal_answers: dict[str, Any]) -> None:
+def test_defaults_follow_the_tier(
+    render: Render, minimal_answers: dict[str, Any], policy: Policy
+) -> None:
     from tests.conftest import load_yaml
 
     expected = {
-        1: {
-            "slo_availability": 99.95,
-            "dr_strategy": "warm_standby",
-            "rto_minutes": 60,
-            "rpo_minutes": 15,
-        },
-        2: {
-            "slo_availability": 99.9,
-            "dr_strategy": "backup_restore",
-            "rto_minutes": 240,
-            "rpo_minutes": 60,
-        },
-        3: {
-            "slo_availability": 99.5,
-            "dr_strategy": "backup_restore",
-            "rto_minutes": 1440,
-            "rpo_minutes": 1440,
-        },
+        tier: {
+            "slo_availability": policy.tier(tier).slo_availability,
+            "dr_strategy": "warm_standby" if tier == 1 else "backup_restore",
+            "rto_minutes": policy.tier(tier).rto_minutes,
+            "rpo_minutes": policy.tier(tier).rpo_minutes,
+        }
+        for tier in (1, 2, 3)
     }
     for tier, values in expected.items():
         repo = render({**minimal_answers, **SRE_ON_CALL, "tier": tier})
@@ -280,16 +276,19 @@ def test_defaults_follow_the_tier(render: Render, minimal_answers: dict[str, Any
         assert ("dr_region" in recorded) == (tier == 1)
 
 
-def test_defaults_fill_the_contract(render: Render, minimal_answers: dict[str, Any]) -> None:
+def test_defaults_fill_the_contract(
+    render: Render, minimal_answers: dict[str, Any], policy: Policy
+) -> None:
     from tests.conftest import load_yaml
 
+    assert "org" not in minimal_answers
     recorded = load_yaml(render(minimal_answers) / ".copier-answers.yml")
-    assert recorded["org"] == "acme"
-    assert recorded["org_domain"] == "acme.example"
+    assert recorded["org"] == policy.org["slug"]
+    assert recorded["org_domain"] == policy.org["domain"]
     assert recorded["slack_channel"] == "#catalog-alerts"
-    assert recorded["repository"] == "acme/catalog-api"
+    assert recorded["repository"] == f"{policy.org['slug']}/catalog-api"
     assert recorded["environments"] == ["dev", "staging", "prod"]
-    assert recorded["ownership_model"] == "platform"
+    assert recorded["ownership_model"] == policy.org["ownership_model"]
     assert recorded["deploy_strategy"] == "rolling"
     assert recorded["slo_latency_ms"] == 250
     assert recorded["sli_latency_buckets"] == [
