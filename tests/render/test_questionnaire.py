@@ -309,11 +309,26 @@ def _plain(text: str) -> str:
 
 
 def _question_of(shown: str, helps: Mapping[str, str]) -> str:
-    """The question whose help text the prompt shows (as much of it as fits on the line)."""
+    """The question whose help text the prompt shows (as much of it as fits on the line).
+
+    A help text may be a template (a policy value in it): its text up to the first
+    expression is what every rendering starts with.
+    """
     shown = shown.strip()
-    matches = [name for name, text in helps.items() if text.startswith(shown)]
+    matches = [
+        name
+        for name, text in helps.items()
+        if text.startswith(shown) or ("{{" in text and shown.startswith(_fixed_start(text)))
+    ]
     assert len(matches) == 1, f"prompt {shown!r} matches {matches or 'no question'}"
     return matches[0]
+
+
+def _fixed_start(text: str) -> str:
+    """A templated help text's start before its first expression (never empty)."""
+    start = text.split("{{", 1)[0].strip()
+    assert start, text
+    return start
 
 
 @pytest.mark.slow
@@ -321,7 +336,11 @@ def test_a_person_completes_a_copy_in_a_terminal(template_dir: Path, tmp_path: P
     pexpect = pytest.importorskip("pexpect")
     destination = tmp_path / "orders-api"
     helps = {
-        name: " ".join(str(q.get("help", "")).split())
+        name: re.sub(
+            r"\{%-? (?!raw|endraw).*?%\}",
+            "",
+            " ".join(str(q.get("help", "")).split()),
+        )
         .replace("{% raw %}", "")
         .replace("{% endraw %}", "")
         for name, q in _questions().items()
