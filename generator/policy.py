@@ -139,30 +139,16 @@ class Policy:
     def tier(self, tier: int) -> Tier:
         return self.tiers[tier]
 
-    def source(self, key: str) -> str:
-        """``path:line`` of the value at the dotted ``key`` (``tiers.2.prod_min_replicas``)."""
-        return f"{_shown(self.path)}:{self.sources[key]}"
-
-    def tier_values(self, key: str) -> dict[int, Any]:
-        """One column of the tier table, tier -> value (``prod_min_replicas`` of each tier)."""
-        return {tier: getattr(row, key) for tier, row in self.tiers.items()}
+    def _rates(self, alert: str) -> list[float]:
+        return [float(pair["rate"]) for pair in self.slo["burn_windows"] if pair["alert"] == alert]
 
     def fast_burn_rate(self) -> float:
-        rates = [
-            float(pair["rate"]) for pair in self.slo["burn_windows"] if pair["alert"] == "fast"
-        ]
-        return max(rates)
+        """The fastest burn rate that pages (the 1h/5m pair of the shipped table)."""
+        return max(self._rates("fast"))
 
     def slow_burn_rate(self) -> float:
-        rates = [
-            float(pair["rate"]) for pair in self.slo["burn_windows"] if pair["alert"] == "slow"
-        ]
-        return min(rates)
-
-    def org_name(self, key: str, org: str, environment: str) -> str:
-        """A shared-infrastructure name of the org profile with its placeholders filled in."""
-        pattern: str = self.org[key]
-        return pattern.replace("{org}", org).replace("{environment}", environment)
+        """The slowest burn rate that opens a ticket (the 3d/6h pair of the shipped table)."""
+        return min(self._rates("slow"))
 
 
 def _shown(path: Path) -> str:

@@ -213,8 +213,9 @@ def edit_policy(template: Path, changes: Mapping[str, Any]) -> None:
     every other line as it is."""
     path = template / "policy.yml"
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    # An edit changes a value on its line, never which line a key is on.
+    sources = load_policy(template).sources
     for dotted, value in changes.items():
-        sources = load_policy(template).sources
         assert dotted in sources, f"policy.yml has no {dotted}"
         index = sources[dotted] - 1
         key = re.escape(dotted.rsplit(".", 1)[1])
