@@ -18,6 +18,7 @@ import copier
 import pytest
 from ruamel.yaml import YAML
 
+from generator.answers import answer_defaults
 from generator.policy import Policy, load_policy
 from generator.tools import which
 
@@ -38,6 +39,38 @@ def example_files() -> list[Path]:
 
 def load_yaml(path: Path) -> Any:
     return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+
+
+# --- what the examples are rendered with ----------------------------------------------------
+# The working tree's policy and the example answers: a test that names a value the render
+# wrote (a slug, a replica count, an objective) reads it here, so that a fork with other
+# values keeps a green suite (tests/fork.py).
+
+POLICY = load_policy(ROOT)
+
+
+def example_answer(example: str, key: str) -> Any:
+    """``key`` of an example: its answers file, else the default its tier takes."""
+    answers = {**answer_defaults(POLICY), **load_yaml(EXAMPLES / f"{example}.yml")}
+    if key in answers:
+        return answers[key]
+    return getattr(POLICY.tier(int(answers["tier"])), key)
+
+
+def number(value: float) -> str:
+    """A number as the templates print it (includes/slo.jinja ``number``): 99.0 -> 99."""
+    rounded = round(float(value), 10)
+    return str(int(rounded)) if rounded == int(rounded) else str(rounded)
+
+
+def fast_threshold(objective: float) -> str:
+    """The error ratio of the first (1h) fast-burn pair for an availability objective."""
+    return number(POLICY.fast_burn_rate() * (100 - float(objective)) / 100)
+
+
+def sla_commitment(objective: float) -> str:
+    """docs/SLA.md's commitment: the SLO with ``sla_budget_factor`` times its budget."""
+    return number(100 - (100 - float(objective)) * POLICY.slo["sla_budget_factor"])
 
 
 def require(available: bool, message: str) -> None:

@@ -18,13 +18,25 @@ import pytest
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from tests.conftest import EXAMPLES, copy_template, load_yaml, require_helm
+from tests.conftest import (
+    EXAMPLES,
+    POLICY,
+    copy_template,
+    example_answer,
+    load_yaml,
+    require_helm,
+    sla_commitment,
+)
 from tests.readiness.conftest import Breakable, check, report
 
+# The org's domain (annotation keys, emails) and tier 1's RTO and SLA, as rendered.
+DOMAIN = example_answer("catalog-api", "org_domain")
+RTO = POLICY.tier(1).rto_minutes
+SLA = sla_commitment(POLICY.tier(1).slo_availability)
 DESCRIPTION = "Ships orders — «fulfilment» for *every* `warehouse`, same_day & on time."
 CONTACTS = {
     "team": "fulfilment",
-    "owner_email": "fulfil_ment+ops%eu@acme.example",
+    "owner_email": f"fulfil_ment+ops%eu@{DOMAIN}",
     "slack_channel": "#fulfilment_alerts",
     "oncall_escalation_policy": "P_FULFIL_1",
     "description": DESCRIPTION,
@@ -121,14 +133,14 @@ def test_contacts_with_underscores_score_100(escaped_repos: dict[str, Path], nam
     repo = escaped_repos[name]
     # The docs escape the answers (else this test would prove nothing).
     assert "#fulfilment\\_alerts" in _contacts(repo)
-    assert "fulfil\\_ment+ops%eu@acme.example" in _contacts(repo)
+    assert f"fulfil\\_ment+ops%eu@{DOMAIN}" in _contacts(repo)
     code, data = report(repo)
     failed = {c["id"]: c["evidence"][:3] for c in data["checks"] if c["status"] == "fail"}
     assert failed == {}
     assert (code, data["score"]) == (0, 100)
     evidence = check(data, "contacts")["evidence"]
     assert any(e.startswith("docs/OWNERSHIP.md:") for e in evidence), evidence
-    assert any(e.endswith(" acme.example/slack-channel: #fulfilment_alerts") for e in evidence)
+    assert any(e.endswith(f" {DOMAIN}/slack-channel: #fulfilment_alerts") for e in evidence)
 
 
 @pytest.mark.parametrize("name", VARIANTS)
@@ -169,8 +181,8 @@ def _tables_keep_their_columns(path: Path) -> None:
 def test_the_catalog_carries_the_answers_unescaped(escaped_repos: dict[str, Path]) -> None:
     for repo in escaped_repos.values():
         annotations = load_yaml(repo / "catalog-info.yaml")["metadata"]["annotations"]
-        assert annotations["acme.example/slack-channel"] == "#fulfilment_alerts"
-        assert annotations["acme.example/owner-email"] == "fulfil_ment+ops%eu@acme.example"
+        assert annotations[f"{DOMAIN}/slack-channel"] == "#fulfilment_alerts"
+        assert annotations[f"{DOMAIN}/owner-email"] == f"fulfil_ment+ops%eu@{DOMAIN}"
         assert load_yaml(repo / "catalog-info.yaml")["metadata"]["description"] == DESCRIPTION
 
 
@@ -179,10 +191,10 @@ def test_the_catalog_carries_the_answers_unescaped(escaped_repos: dict[str, Path
     [
         ("#fulfilment\\_alerts", "#fulfilment\\_alarms", "slack-channel", "#fulfilment_alerts"),
         (
-            "fulfil\\_ment+ops%eu@acme.example",
-            "fulfilment+ops%eu@acme.example",
+            f"fulfil\\_ment+ops%eu@{DOMAIN}",
+            f"fulfilment+ops%eu@{DOMAIN}",
             "owner-email",
-            "fulfil_ment+ops%eu@acme.example",
+            f"fulfil_ment+ops%eu@{DOMAIN}",
         ),
         # The backslash shows inside a code span: a reader sees another channel.
         ("#fulfilment\\_alerts", "`#fulfilment\\_alerts`", "slack-channel", "#fulfilment_alerts"),
@@ -255,14 +267,14 @@ def test_a_changed_policy_in_the_escalation_path_fails_escalation(
         ),
         (
             "docs/runbooks/disaster-recovery.md",
-            "- **RTO:** 60 minutes",
-            "- **RTO:** **60** minutes",
+            f"- **RTO:** {RTO} minutes",
+            f"- **RTO:** **{RTO}** minutes",
             "dr-plan",
         ),
         (
             "docs/SLA.md",
-            "- **Availability commitment:** 99.9%",
-            "- **Availability commitment:** 99.9\\%",
+            f"- **Availability commitment:** {SLA}%",
+            f"- **Availability commitment:** {SLA}\\%",
             "sla",
         ),
         ("docs/OWNERSHIP.md", "| On-call |", "| **On\\-call** |", "ownership"),
@@ -285,8 +297,8 @@ def test_a_changed_rto_written_in_bold_still_fails_dr_plan(escaped_copy: Breakab
     repo = escaped_copy("shared-tier1-opsgenie")
     target = repo / "docs/runbooks/disaster-recovery.md"
     text = target.read_text(encoding="utf-8")
-    target.write_text(text.replace("- **RTO:** 60 minutes", "- **RTO:** **240** minutes"))
+    target.write_text(text.replace(f"- **RTO:** {RTO} minutes", "- **RTO:** **9999** minutes"))
     _, data = report(repo)
     result = check(data, "dr-plan")
     assert result["status"] == "fail"
-    assert any("RTO 240 minutes; the answers say 60" in e for e in result["evidence"])
+    assert any(f"RTO 9999 minutes; the answers say {RTO}" in e for e in result["evidence"])

@@ -20,8 +20,29 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from tests.conftest import require_helm
+from tests.conftest import (
+    POLICY,
+    example_answer,
+    number,
+    require_helm,
+    sla_commitment,
+)
+from tests.conftest import fast_threshold as fast_threshold_of
 from tests.readiness.conftest import Breakable, check, report
+
+ORG = POLICY.org["slug"]
+SRE = POLICY.org["sre_team"]
+SRE_CHANNEL = POLICY.org["sre_slack_channel"]
+PLATFORM = POLICY.org["platform_team"]
+
+
+def fast_threshold(example: str) -> str:
+    return fast_threshold_of(example_answer(example, "slo_availability"))
+
+
+def sla(example: str) -> str:
+    return sla_commitment(example_answer(example, "slo_availability"))
+
 
 # --- edits ------------------------------------------------------------------------------
 
@@ -156,7 +177,7 @@ def approvers_rewritten(repo: Path) -> None:
     script.write_text(
         text[:start]
         + "APPROVERS: dict[str, list[str]] = {\n    'dev': [], 'staging': [],\n"
-        + "    # SRE may approve too\n    'prod': ['sre', 'payments'],\n}\n"
+        + f"    # SRE may approve too\n    'prod': ['{SRE}', 'payments'],\n}}\n"
         + text[end:],
         encoding="utf-8",
     )
@@ -232,11 +253,21 @@ BUCKET = "terraform/modules/service/modules/bucket/main.tf"
 PROTECT_WORKFLOW = ".github/workflows/protect-environments.yml"
 PR_WORKFLOW = ".github/workflows/pr.yml"
 HOST_PATH = "\nextraVolumes:\n  - name: host\n    hostPath:\n      path: /var/run\n"
-RETENTION_7 = Replace(
+# One day of backups: below the floor of tiers 1 and 2 (a policy that asks for one day only
+# has nothing this table could break).
+RETENTION_1 = Replace(
     PROD_ROOT,
     "  postgres_connections_alarm_threshold",
-    "  backup_retention_days = 7\n  postgres_connections_alarm_threshold",
+    "  backup_retention_days = 1\n  postgres_connections_alarm_threshold",
 )
+BACKUP_DAYS = {tier: POLICY.tier(tier).rds_backup_days for tier in (1, 2)}
+CATALOG_OBJECTIVE = number(example_answer("catalog-api", "slo_availability"))
+CATALOG_STRATEGY = example_answer("catalog-api", "dr_strategy")
+OTHER_STRATEGY = next(s for s in ("pilot_light", "backup_restore") if s != CATALOG_STRATEGY)
+PAYMENTS_RTO = example_answer("payments-api", "rto_minutes")
+# Prod replicas of the examples' tiers: the mutations run one fewer.
+CATALOG_REPLICAS = POLICY.tier(int(example_answer("catalog-api", "tier"))).prod_min_replicas
+PAYMENTS_REPLICAS = POLICY.tier(int(example_answer("payments-api", "tier"))).prod_min_replicas
 
 MUTATIONS = [
     # --- ownership: ownership, contacts, escalation ---------------------------------------
@@ -269,7 +300,7 @@ MUTATIONS = [
         "a-person-in-codeowners",
         "payments-api",
         Replace(
-            CODEOWNERS_GITHUB, "/terraform/                 @acme/payments", "/terraform/ @jdoe"
+            CODEOWNERS_GITHUB, f"/terraform/                 @{ORG}/payments", "/terraform/ @jdoe"
         ),
         "ownership",
         (says(".github/CODEOWNERS:8", "@jdoe", "a person"),),
@@ -280,11 +311,11 @@ MUTATIONS = [
         "payments-api",
         Replace(
             CODEOWNERS_GITHUB,
-            "/helm/                      @acme/payments @acme/sre",
-            "/helm/ @acme/payments",
+            f"/helm/                      @{ORG}/payments @{ORG}/{SRE}",
+            f"/helm/ @{ORG}/payments",
         ),
         "ownership",
-        (says(".github/CODEOWNERS:", "values-prod.yaml", "@acme/sre"),),
+        (says(".github/CODEOWNERS:", "values-prod.yaml", f"@{ORG}/{SRE}"),),
     ),
     Mutation(
         "catalog-owner-other-than-the-team",
@@ -306,10 +337,10 @@ MUTATIONS = [
         tuple(
             Replace(doc, old, new, count=-1)
             for doc in (OWNERSHIP_DOC, ESCALATION_DOC)
-            for old, new in (("sre", "platform"), ("SRE", "Platform"))
+            for old, new in ((SRE, PLATFORM), ("SRE", "Platform"))
         ),
         "escalation",
-        (says(OWNERSHIP_DOC, "sre"),),
+        (says(OWNERSHIP_DOC, SRE),),
         exit=0,  # scored, not required
     ),
     Mutation(
@@ -339,9 +370,9 @@ MUTATIONS = [
     Mutation(
         "objective-edited-away-from-the-answers",
         "catalog-api",
-        Replace(SLOS, "objective: 99.9", "objective: 99.0"),
+        Replace(SLOS, f"objective: {CATALOG_OBJECTIVE}", "objective: 97.5"),
         "slo",
-        (says(f"{SLOS}:", "objective 99", "99.9"),),
+        (says(f"{SLOS}:", "objective 97.5", CATALOG_OBJECTIVE),),
     ),
     Mutation(
         "tier-3-paging",
@@ -356,7 +387,8 @@ MUTATIONS = [
         "catalog-api",
         Replace(
             SLO_RULES,
-            'slo:sli_error:ratio_rate1h{service="catalog-api",slo="availability"} > 0.0144',
+            'slo:sli_error:ratio_rate1h{service="catalog-api",slo="availability"} > '
+            + fast_threshold("catalog-api"),
             'slo:sli_error:ratio_rate1h{service="catalog-api",slo="availability"} > 1.44',
         ),
         "slo",
@@ -365,9 +397,9 @@ MUTATIONS = [
     Mutation(
         "sla-not-below-the-slo",
         "payments-api",
-        Replace("docs/SLA.md", "commitment:** 99.9%", "commitment:** 99.99%"),
+        Replace("docs/SLA.md", f"commitment:** {sla('payments-api')}%", "commitment:** 99.999%"),
         "sla",
-        (says("docs/SLA.md:", "99.99%", "not below"),),
+        (says("docs/SLA.md:", "99.999%", "not below"),),
         exit=0,  # scored, not required ...
         also=(Run(("--min-score", "100"), exit=1),),  # ... unless every point is asked for
     ),
@@ -377,7 +409,7 @@ MUTATIONS = [
         "payments-api",
         Replace(
             "helm/payments-api/templates/analysistemplate.yaml",
-            'failureCondition: "result[0] > 0.0072"',
+            f'failureCondition: "result[0] > {fast_threshold("payments-api")}"',
             'failureCondition: "result[0] > 1.44"',
         ),
         "deploy-strategy",
@@ -423,19 +455,19 @@ MUTATIONS = [
     Mutation(
         "the-team-approving-prod-under-sre-only",
         "docs-portal",
-        Replace(PROTECT, '"prod": ["sre"]', '"prod": ["devex"]'),
+        Replace(PROTECT, f'"prod": ["{SRE}"]', '"prod": ["devex"]'),
         "cd",
-        (says(f"{PROTECT}:", "prod approvers devex", "the sre_only model needs sre only"),),
+        (says(f"{PROTECT}:", "prod approvers devex", f"the sre_only model needs {SRE} only"),),
         exit=1,
-        fix_says='APPROVERS["prod"] in ci/protect_environments.py ["sre"]',
+        fix_says=f'APPROVERS["prod"] in ci/protect_environments.py ["{SRE}"]',
         others_pass=True,
     ),
     Mutation(
         "a-shared-service-without-sre-approving",
         "payments-api",
-        Replace(PROTECT, '"prod": ["payments", "sre"]', '"prod": ["payments"]'),
+        Replace(PROTECT, f'"prod": {json.dumps(["payments", SRE])}', '"prod": ["payments"]'),
         "cd",
-        (says(f"{PROTECT}:", "prod approvers payments", "shared model needs payments or sre"),),
+        (says(f"{PROTECT}:", "prod approvers payments", f"shared model needs payments or {SRE}"),),
         exit=1,
     ),
     Mutation(
@@ -550,17 +582,17 @@ MUTATIONS = [
     Mutation(
         "dr-rto-not-matching-the-answers",
         "payments-api",
-        Replace(DR_PLAN, "- **RTO:** 60 minutes", "- **RTO:** 240 minutes"),
+        Replace(DR_PLAN, f"- **RTO:** {PAYMENTS_RTO} minutes", "- **RTO:** 9999 minutes"),
         "dr-plan",
-        (says(f"{DR_PLAN}:", "RTO 240 minutes", "60 minutes"),),
+        (says(f"{DR_PLAN}:", "RTO 9999 minutes", f"{PAYMENTS_RTO} minutes"),),
         exit=1,
     ),
     Mutation(
         "dr-strategy-not-matching-the-answers",
         "catalog-api",
-        Replace(DR_PLAN, "**Strategy:** backup_restore", "**Strategy:** pilot_light"),
+        Replace(DR_PLAN, f"**Strategy:** {CATALOG_STRATEGY}", f"**Strategy:** {OTHER_STRATEGY}"),
         "dr-plan",
-        (says(f"{DR_PLAN}:", "pilot_light", "backup_restore"),),
+        (says(f"{DR_PLAN}:", OTHER_STRATEGY, CATALOG_STRATEGY),),
     ),
     Mutation(
         "a-dr-plan-never-tested",
@@ -572,11 +604,11 @@ MUTATIONS = [
     Mutation(
         "rds-backup-retention-below-tier-1",
         "payments-api",
-        RETENTION_7,
+        RETENTION_1,
         "backups",
         (
-            says(f"{PROD_ROOT}:", "backup_retention_days = 7", "at least 35"),
-            says(f"{POSTGRES}:", "tier 1 needs at least 35"),
+            says(f"{PROD_ROOT}:", "backup_retention_days = 1", f"at least {BACKUP_DAYS[1]}"),
+            says(f"{POSTGRES}:", f"tier 1 needs at least {BACKUP_DAYS[1]}"),
         ),
         exit=1,
         others_pass=True,
@@ -584,11 +616,11 @@ MUTATIONS = [
     Mutation(
         "rds-backup-retention-below-tier-2",
         "catalog-api",
-        RETENTION_7,
+        RETENTION_1,
         "backups",
         (
-            says(f"{PROD_ROOT}:", "backup_retention_days = 7", "at least 14"),
-            says(f"{POSTGRES}:", "tier 2 needs at least 14"),
+            says(f"{PROD_ROOT}:", "backup_retention_days = 1", f"at least {BACKUP_DAYS[2]}"),
+            says(f"{POSTGRES}:", f"tier 2 needs at least {BACKUP_DAYS[2]}"),
         ),
         exit=1,
         others_pass=True,
@@ -616,17 +648,37 @@ MUTATIONS = [
     Mutation(
         "one-prod-replica",
         "catalog-api",
-        Replace("helm/catalog-api/values-prod.yaml", "replicaCount: 2", "replicaCount: 1"),
+        Replace(
+            "helm/catalog-api/values-prod.yaml",
+            f"replicaCount: {CATALOG_REPLICAS}",
+            f"replicaCount: {CATALOG_REPLICAS - 1}",
+        ),
         "redundancy",
-        (says("helm/catalog-api/values-prod.yaml:8", "replicaCount 1", "at least 2"),),
+        (
+            says(
+                "helm/catalog-api/values-prod.yaml:8",
+                f"replicaCount {CATALOG_REPLICAS - 1}",
+                f"at least {CATALOG_REPLICAS}",
+            ),
+        ),
         exit=1,
     ),
     Mutation(
         "hpa-floor-below-tier",
         "payments-api",
-        Replace("helm/payments-api/values-prod.yaml", "minReplicas: 3", "minReplicas: 2"),
+        Replace(
+            "helm/payments-api/values-prod.yaml",
+            f"minReplicas: {PAYMENTS_REPLICAS}",
+            f"minReplicas: {PAYMENTS_REPLICAS - 1}",
+        ),
         "redundancy",
-        (says("helm/payments-api/values-prod.yaml:", "minReplicas 2", "at least 3"),),
+        (
+            says(
+                "helm/payments-api/values-prod.yaml:",
+                f"minReplicas {PAYMENTS_REPLICAS - 1}",
+                f"at least {PAYMENTS_REPLICAS}",
+            ),
+        ),
     ),
     Mutation(
         "no-pdb",
@@ -727,7 +779,7 @@ MUTATIONS = [
         Rendered({"ownership_model": "sre_only", "sre_escalation_policy": "PSRE1"}),
         Replace(ROUTE, 'escalation_policy: "PSRE1"', 'escalation_policy: "PCATALOG1"'),
         "alert-routing",
-        (says(f"{ROUTE}:", "page alert", "PSRE1", "of sre"),),
+        (says(f"{ROUTE}:", "page alert", "PSRE1", f"of {SRE}"),),
     ),
     Mutation(
         "route-for-every-service",
@@ -748,7 +800,7 @@ MUTATIONS = [
         "payments-api",
         Replace(ROUTE, "      continue: true\n", ""),
         "alert-routing",
-        (says(f"{ROUTE}:", "page alert", "#sre-alerts"),),
+        (says(f"{ROUTE}:", "page alert", SRE_CHANNEL),),
     ),
     Mutation(
         "alarm-without-action",
