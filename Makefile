@@ -70,8 +70,8 @@ typecheck: install
 
 test: lint typecheck pytest
 
-bench: install bench-fleet
-	$(BIN)/python benchmarks/copy_and_validate.py
+bench: install
+	$(BIN)/python benchmarks/commands.py
 
 bench-fleet: install
 	$(BIN)/python benchmarks/fleet_status.py

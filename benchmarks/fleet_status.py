@@ -59,21 +59,28 @@ def main() -> None:
         run(Path(scratch), args.count, args.jobs)
 
 
-def run(work: Path, count: int, jobs: int | None) -> None:
-    """Build the fleet under ``work`` (unless it is there), then time three runs over it."""
+def build(work: Path, count: int) -> Path:
+    """The bench fleet of ``count`` repositories under ``work`` (reused when it is there):
+    the folder to run `paved fleet status` on."""
     root = work / "fleet"
     if root.is_dir():
         print(f"reusing the fleet in {root}")
-    else:
-        answers = {
-            path.stem: YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
-            for path in sorted((ROOT / "examples" / "answers").glob("*.yml"))
-        }
-        started = time.perf_counter()
-        template = work / "template"
-        refs = template_repo(_template_snapshot(work / "snapshot"), template)
-        root, members = build_fleet(template, refs, answers, work, count=count)
-        print(f"built a fleet of {len(members)} in {time.perf_counter() - started:.1f}s")
+        return root
+    answers = {
+        path.stem: YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+        for path in sorted((ROOT / "examples" / "answers").glob("*.yml"))
+    }
+    started = time.perf_counter()
+    template = work / "template"
+    refs = template_repo(_template_snapshot(work / "snapshot"), template)
+    root, members = build_fleet(template, refs, answers, work, count=count)
+    print(f"built a fleet of {len(members)} in {time.perf_counter() - started:.1f}s")
+    return root
+
+
+def run(work: Path, count: int, jobs: int | None) -> None:
+    """Build the fleet under ``work`` (unless it is there), then time three runs over it."""
+    root = build(work, count)
     cache = work / "cache"
     shutil.rmtree(cache, ignore_errors=True)
     # The third run shows what readiness (which reads and renders every repository) adds to
