@@ -116,9 +116,19 @@ def new(
 @click.option(
     "--require-all", is_flag=True, help="Fail when a validator is skipped for a missing tool."
 )
-def validate(path: Path, only: tuple[str, ...], output_format: str, require_all: bool) -> None:
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Validators to run at the same time (default: one per CPU; 1: one after another).",
+)
+def validate(
+    path: Path, only: tuple[str, ...], output_format: str, require_all: bool, jobs: int | None
+) -> None:
     """Run every validator that applies to the rendered repository at PATH."""
-    report = run_validate(path, only=_split(only), require_all=require_all, progress=_progress)
+    report = run_validate(
+        path, only=_split(only), require_all=require_all, progress=_progress, jobs=jobs
+    )
     click.echo(report.to_json() if output_format == "json" else report.to_text())
     if not report.ok:
         sys.exit(1)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import PavedError
 from generator.validators import REGISTRY, Context, Outcome, Status, Validator
+from generator.validators.helm import ChartValidator
 
 
 @dataclass(frozen=True)
@@ -79,30 +83,63 @@ def select(only: Sequence[str] | None) -> list[Validator]:
     return [v for v in REGISTRY if v in chosen]
 
 
+def groups(validators: Sequence[Validator]) -> list[list[Validator]]:
+    """The validators in groups that run one after another: the chart validators share the
+    charts they render (and Helm runs in this process), every other validator is a group of
+    its own. Groups are independent and may run at the same time."""
+    chart: list[Validator] = [v for v in validators if isinstance(v, ChartValidator)]
+    result: list[list[Validator]] = []
+    for validator in validators:
+        if isinstance(validator, ChartValidator):
+            if validator is chart[0]:
+                result.append(chart)
+        else:
+            result.append([validator])
+    return result
+
+
 def validate(
     repo: Path,
     only: Sequence[str] | None = None,
     require_all: bool = False,
     progress: Callable[[str], None] = lambda _: None,
+    jobs: int | None = None,
 ) -> Report:
-    """Run the selected validators that apply to ``repo``, reporting progress as each runs."""
+    """Run the selected validators that apply to ``repo``, ``jobs`` groups at a time (default:
+    one per CPU), reporting progress as each runs. Each group has a context (scratch copy,
+    cache) of its own, so tools that write never meet; the outcomes keep the registry's
+    order whatever finishes first."""
     if not repo.is_dir():
         raise PavedError(f"{repo}: not a directory")
+    if jobs is not None and jobs < 1:
+        raise PavedError(f"--jobs {jobs}: the rule is a whole number >= 1")
     validators = [v for v in select(only) if v.applies(repo)]
     if not validators:
         raise PavedError(f"{repo}: nothing to validate (no file any selected validator checks)")
-    # Validators run tools from other working directories: they get an absolute path.
-    context = Context(repo.resolve())
-    outcomes: list[Outcome] = []
-    try:
-        for validator in validators:
-            progress(f"{validator.name}: {validator.description} ...")
-            started = time.monotonic()
-            outcome = validator.run(context)
-            progress(
-                f"{validator.name}: {outcome.status.value} ({time.monotonic() - started:.1f}s)"
-            )
-            outcomes.append(outcome)
-    finally:
-        context.close()
-    return Report(repo, tuple(outcomes), require_all)
+    lock = threading.Lock()
+
+    def say(line: str) -> None:
+        with lock:
+            progress(line)
+
+    def run_group(group: list[Validator]) -> dict[str, Outcome]:
+        # Validators run tools from other working directories: they get an absolute path.
+        context = Context(repo.resolve())
+        outcomes: dict[str, Outcome] = {}
+        try:
+            for validator in group:
+                say(f"{validator.name}: {validator.description} ...")
+                started = time.monotonic()
+                outcome = validator.run(context)
+                say(f"{validator.name}: {outcome.status.value} ({time.monotonic() - started:.1f}s)")
+                outcomes[validator.name] = outcome
+        finally:
+            context.close()
+        return outcomes
+
+    workers = jobs or os.cpu_count() or 1
+    done: dict[str, Outcome] = {}
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for outcomes in pool.map(run_group, groups(validators)):
+            done.update(outcomes)
+    return Report(repo, tuple(done[v.name] for v in validators), require_all)
