@@ -58,8 +58,11 @@ demo: install
 	rm -rf $(DEMO_DIR)
 	$(BIN)/paved new $(EXAMPLE) $(DEMO_DIR) --template .
 
+# One worker per CPU (pytest-xdist); the slowest tests are listed at the end.
+PYTEST_ARGS ?= -n auto --durations=25
+
 pytest: install
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
