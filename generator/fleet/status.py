@@ -7,7 +7,8 @@ assessed (unreadable answers, a version its template does not have, ...) is a ro
 ``error``, never the end of the run.
 
 Work is spread over ``jobs`` workers: tags are listed once per template source; pristine
-renders (once per render key) and readiness checks (once per repository) run in one pool
+renders (once per render key) and readiness checks (once per repository whose files or
+toolkit changed since its score was cached: generator/fleet/scores.py) run in one pool
 of processes, and the comparisons with a render run in threads as soon as it is there.
 Renders need processes because Copier changes the working directory; readiness, because
 it is CPU-bound Python that threads would only take turns at, and because a process runs
@@ -39,6 +40,7 @@ from generator.answers import ANSWERS_FILE
 from generator.errors import PavedError
 from generator.fleet.drift import RenderKey, cache_root, cached_render, drift, ensure_render
 from generator.fleet.repos import ServiceRepo, find_repos, read_repo
+from generator.fleet.scores import cached_score, score_key, store_score
 from generator.template_source import (
     TemplateRepo,
     behind,
@@ -270,14 +272,23 @@ def _assess(
                 groups.setdefault(item.key, []).append(item)
     ready = {key: tree for key in groups if (tree := cached_render(key, cache)) is not None}
     missing = [key for key in groups if key not in ready]
+    scores: dict[int, int | None] = {}
+    keys: dict[int, str] = {}
     scored = items if with_readiness else []
-    processes = min(workers, len(missing) + len(scored))
+    for index, item in enumerate(scored):
+        keys[index] = score_key(item.absolute, readiness_score)
+        found, score = cached_score(cache, keys[index])
+        if found:
+            scores[index] = score
+    to_score = [index for index in range(len(scored)) if index not in scores]
+    if scored:
+        progress(f"readiness: {len(scores)} cached, {len(to_score)} to score")
+    processes = min(workers, len(missing) + len(to_score))
     if with_drift:
         progress(
             f"{len(groups)} pristine renders: {len(ready)} cached, {len(missing)} to render"
             + (f" in {_plural(processes, 'process', 'processes')}" if missing else "")
         )
-    scores: dict[int, int | None] = {}
     with ExitStack() as stack:
         checks = stack.enter_context(ThreadPoolExecutor(max_workers=workers))
         pending: list[Future[None]] = []
@@ -290,14 +301,15 @@ def _assess(
             # A function reaches a worker as its module and name, looked up when submitted:
             # a stand-in set on this module's readiness_score (the tests') is what runs.
             checking = {
-                pool.submit(readiness_score, item.absolute): index
-                for index, item in enumerate(scored)
+                pool.submit(readiness_score, scored[index].absolute): index for index in to_score
             }
             rendered = 0
             submitted: list[Future[Any]] = [*renders, *checking]
             for future in as_completed(submitted):
                 if future in checking:
-                    scores[checking[future]] = future.result()
+                    index = checking[future]
+                    scores[index] = future.result()
+                    store_score(cache, keys[index], scores[index])
                     _count(len(scores), len(scored), "scored", progress)
                     continue
                 key = renders[future]
