@@ -40,11 +40,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import edit_policy  # noqa: E402
+from tests.conftest import edit_policy, git, snapshot_template  # noqa: E402
 
 BIN = Path(sys.executable).parent
 COPIER = str(BIN / "copier")
-TEMPLATE_PARTS = ("copier.yml", "policy.yml", "includes", "templates", "migrations", "CHANGELOG.md")
 EXAMPLES = ROOT / "examples" / "answers"
 # The ratio each step should stay within (docs/benchmarks.md).
 TARGETS = {"copy": 1.5, "update": 3.0, "validate": 30.0, "fleet cold": 15.0, "fleet warm": 3.0}
@@ -77,15 +76,11 @@ def _timed(
     return time.perf_counter() - started
 
 
-def _git(cwd: Path, *args: str) -> None:
-    _run(["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com", *args], cwd)
-
-
 def _commit(repo: Path, message: str, tag: str | None = None) -> None:
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-qm", message)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", message)
     if tag:
-        _git(repo, "tag", tag)
+        git(repo, "tag", tag)
 
 
 def reference_template(target: Path) -> Path:
@@ -93,21 +88,15 @@ def reference_template(target: Path) -> Path:
     target.mkdir(parents=True)
     (target / "copier.yml").write_text("name:\n  type: str\n  default: world\n")
     (target / "hello.txt.jinja").write_text("Hello, {{ name }}!\n")
-    _git(target, "init", "-q")
+    git(target, "init", "-q")
     _commit(target, "reference", tag="v1")
     return target
 
 
 def template_releases(target: Path) -> Path:
     """The working tree's template as release v1 of a git repository, and v2 after it."""
-    target.mkdir(parents=True)
-    for part in TEMPLATE_PARTS:
-        source = ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, target / part)
-        elif source.exists():
-            shutil.copy2(source, target / part)
-    _git(target, "init", "-q")
+    snapshot_template(target)
+    git(target, "init", "-q")
     _commit(target, "v1", tag="v1")
     edit_policy(target, {"tiers.1.prod_max_replicas": 16, "tiers.2.prod_max_replicas": 10})
     readme = target / "templates" / "README.md.jinja"
@@ -125,7 +114,7 @@ def copy_command(template: Path, destination: Path, answers: Path) -> list[str]:
 def edited_service(template: Path, target: Path) -> Path:
     """payments-api at v1, committed, then edited the ways a team does, and committed."""
     _run(copy_command(template, target, EXAMPLES / "payments-api.yml"))
-    _git(target, "init", "-q")
+    git(target, "init", "-q")
     _commit(target, "rendered at v1")
     values = target / "helm" / "payments-api" / "values-prod.yaml"
     values.write_text(values.read_text(encoding="utf-8") + "\npodAnnotations:\n  tuned: 'yes'\n")

@@ -26,19 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from generator.fleet import fleet_status  # noqa: E402
+from tests.conftest import snapshot_template  # noqa: E402
 from tests.fleet.builders import build_fleet, template_repo  # noqa: E402
-
-
-def _template_snapshot(target: Path) -> Path:
-    """The working tree's template outside git, as the test suite renders it."""
-    target.mkdir(parents=True)
-    for part in ("copier.yml", "policy.yml", "includes", "templates"):
-        source = ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, target / part)
-        else:
-            shutil.copy2(source, target / part)
-    return target
 
 
 def main() -> None:
@@ -72,7 +61,7 @@ def build(work: Path, count: int) -> Path:
     }
     started = time.perf_counter()
     template = work / "template"
-    refs = template_repo(_template_snapshot(work / "snapshot"), template)
+    refs = template_repo(snapshot_template(work / "snapshot"), template)
     root, members = build_fleet(template, refs, answers, work, count=count)
     print(f"built a fleet of {len(members)} in {time.perf_counter() - started:.1f}s")
     return root
