@@ -23,25 +23,17 @@ from ruamel.yaml import YAML
 from tests.conftest import (
     POLICY,
     example_answer,
+    fast_threshold,
     number,
     require_helm,
     sla_commitment,
 )
-from tests.conftest import fast_threshold as fast_threshold_of
 from tests.readiness.conftest import Breakable, check, report
 
 ORG = POLICY.org["slug"]
 SRE = POLICY.org["sre_team"]
 SRE_CHANNEL = POLICY.org["sre_slack_channel"]
 PLATFORM = POLICY.org["platform_team"]
-
-
-def fast_threshold(example: str) -> str:
-    return fast_threshold_of(example_answer(example, "slo_availability"))
-
-
-def sla(example: str) -> str:
-    return sla_commitment(example_answer(example, "slo_availability"))
 
 
 # --- edits ------------------------------------------------------------------------------
@@ -262,6 +254,10 @@ RETENTION_1 = Replace(
 )
 BACKUP_DAYS = {tier: POLICY.tier(tier).rds_backup_days for tier in (1, 2)}
 CATALOG_OBJECTIVE = number(example_answer("catalog-api", "slo_availability"))
+CATALOG_FAST_THRESHOLD = fast_threshold(example_answer("catalog-api", "slo_availability"))
+PAYMENTS_OBJECTIVE = example_answer("payments-api", "slo_availability")
+PAYMENTS_FAST_THRESHOLD = fast_threshold(PAYMENTS_OBJECTIVE)
+PAYMENTS_SLA = sla_commitment(PAYMENTS_OBJECTIVE)
 CATALOG_STRATEGY = example_answer("catalog-api", "dr_strategy")
 OTHER_STRATEGY = next(s for s in ("pilot_light", "backup_restore") if s != CATALOG_STRATEGY)
 PAYMENTS_RTO = example_answer("payments-api", "rto_minutes")
@@ -388,7 +384,7 @@ MUTATIONS = [
         Replace(
             SLO_RULES,
             'slo:sli_error:ratio_rate1h{service="catalog-api",slo="availability"} > '
-            + fast_threshold("catalog-api"),
+            + CATALOG_FAST_THRESHOLD,
             'slo:sli_error:ratio_rate1h{service="catalog-api",slo="availability"} > 1.44',
         ),
         "slo",
@@ -397,7 +393,7 @@ MUTATIONS = [
     Mutation(
         "sla-not-below-the-slo",
         "payments-api",
-        Replace("docs/SLA.md", f"commitment:** {sla('payments-api')}%", "commitment:** 99.999%"),
+        Replace("docs/SLA.md", f"commitment:** {PAYMENTS_SLA}%", "commitment:** 99.999%"),
         "sla",
         (says("docs/SLA.md:", "99.999%", "not below"),),
         exit=0,  # scored, not required ...
@@ -409,7 +405,7 @@ MUTATIONS = [
         "payments-api",
         Replace(
             "helm/payments-api/templates/analysistemplate.yaml",
-            f'failureCondition: "result[0] > {fast_threshold("payments-api")}"',
+            f'failureCondition: "result[0] > {PAYMENTS_FAST_THRESHOLD}"',
             'failureCondition: "result[0] > 1.44"',
         ),
         "deploy-strategy",

@@ -11,13 +11,11 @@ from typing import Any
 
 import pytest
 
-from generator.policy import load_policy
-from tests.conftest import ROOT, Render, copy_template, load_yaml, require_tool
+from tests.conftest import POLICY, ROOT, Render, copy_template, load_yaml, require_tool
 
 RULES = Path("observability/prometheus/slo-rules.yaml")
 TESTS = Path("observability/prometheus/tests/slo-rules.test.yaml")
 # The policy's burn-rate pairs, in its order (the order includes/slo.jinja renders them).
-POLICY = load_policy(ROOT)
 RATES = tuple(float(pair["rate"]) for pair in POLICY.slo["burn_windows"])
 
 
