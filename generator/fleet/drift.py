@@ -27,22 +27,12 @@ from generator.answers import ANSWERS_FILE
 from generator.errors import PavedError
 from generator.new import copy_template
 
-CACHE_ENV = "PAVED_CACHE"
 # Files compared by nothing but their presence in the answers: see the module docstring.
 NOT_COMPARED = frozenset({ANSWERS_FILE})
 
 
 class RenderError(PavedError):
     """The template cannot be rendered at a repository's version (unknown commit, ...)."""
-
-
-def cache_root() -> Path:
-    """``$PAVED_CACHE``, else ``$XDG_CACHE_HOME/paved``, else ``~/.cache/paved``."""
-    configured = os.environ.get(CACHE_ENV)
-    if configured:
-        return Path(configured)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "paved"
 
 
 @dataclass(frozen=True)

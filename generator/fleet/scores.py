@@ -20,37 +20,21 @@ from functools import lru_cache
 from pathlib import Path
 
 import generator
+from generator.cache import file_digests
 from generator.policy import policy_path
 
 SKIPPED = {".git", ".terraform"}
 
 
-def _file_digests(root: Path, skip: set[str]) -> hashlib._Hash:
-    digest = hashlib.sha256()
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in skip)
-        for name in sorted(files):
-            path = Path(folder) / name
-            relative = path.relative_to(root).as_posix()
-            if path.is_symlink():
-                digest.update(f"L {relative} -> {os.readlink(path)}\n".encode())
-                continue
-            executable = os.access(path, os.X_OK)
-            digest.update(f"F {relative} {int(executable)} ".encode())
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-            digest.update(b"\n")
-    return digest
-
-
 def tree_digest(repo: Path) -> str:
     """A digest of the repository's files as readiness reads them."""
-    return _file_digests(repo, SKIPPED).hexdigest()
+    return file_digests(repo, SKIPPED).hexdigest()
 
 
 @lru_cache(maxsize=1)
 def toolkit_digest() -> str:
     """A digest of the toolkit that scores: the generator package and its policy file."""
-    digest = _file_digests(Path(generator.__file__).parent, {"__pycache__"})
+    digest = file_digests(Path(generator.__file__).parent, {"__pycache__"})
     policy = policy_path()
     if policy.is_file():
         digest.update(hashlib.sha256(policy.read_bytes()).digest())

@@ -37,8 +37,9 @@ from typing import Any
 
 from generator import __version__
 from generator.answers import ANSWERS_FILE
+from generator.cache import cache_root
 from generator.errors import PavedError
-from generator.fleet.drift import RenderKey, cache_root, cached_render, drift, ensure_render
+from generator.fleet.drift import RenderKey, cached_render, drift, ensure_render
 from generator.fleet.repos import ServiceRepo, find_repos, read_repo
 from generator.fleet.scores import cached_score, score_key, store_score
 from generator.template_source import (

@@ -1,0 +1,42 @@
+"""Where the toolkit keeps what it can compute again, and the digests that key it.
+
+Everything under the cache root can be deleted at any time: it is only ever read back under
+a key that is a digest of every input, so a changed input misses and is computed afresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Set
+from pathlib import Path
+
+CACHE_ENV = "PAVED_CACHE"
+
+
+def cache_root() -> Path:
+    """``$PAVED_CACHE``, else ``$XDG_CACHE_HOME/paved``, else ``~/.cache/paved``."""
+    configured = os.environ.get(CACHE_ENV)
+    if configured:
+        return Path(configured)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "paved"
+
+
+def file_digests(root: Path, skip: Set[str]) -> hashlib._Hash:
+    """A running digest of every file under ``root`` (path, executable bit, content; a
+    symlink by its target), in a fixed order; folders named in ``skip`` are left out."""
+    digest = hashlib.sha256()
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in skip)
+        for name in sorted(files):
+            path = Path(folder) / name
+            relative = path.relative_to(root).as_posix()
+            if path.is_symlink():
+                digest.update(f"L {relative} -> {os.readlink(path)}\n".encode())
+                continue
+            executable = os.access(path, os.X_OK)
+            digest.update(f"F {relative} {int(executable)} ".encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+            digest.update(b"\n")
+    return digest
