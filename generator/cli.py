@@ -52,6 +52,18 @@ class PavedGroup(click.Group):
             ctx.exit(error.exit_code)
 
 
+_text_or_json = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+_require_all = click.option(
+    "--require-all", is_flag=True, help="Fail when a validator is skipped for a missing tool."
+)
+
+
 @click.group(cls=PavedGroup)
 @click.version_option(__version__, prog_name="paved")
 def cli() -> None:
@@ -106,28 +118,36 @@ def new(
     multiple=True,
     help="Validators to run, comma-separated names or groups (e.g. terraform,checkov).",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
-@click.option(
-    "--require-all", is_flag=True, help="Fail when a validator is skipped for a missing tool."
-)
+@_text_or_json
+@_require_all
 @click.option(
     "--jobs",
     type=click.IntRange(min=1),
     default=None,
     help="Validators to run at the same time (default: one per CPU; 1: one after another).",
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Run every check, even one that passed before on the same inputs (kept under "
+    "$PAVED_CACHE/terraform-test/).",
+)
 def validate(
-    path: Path, only: tuple[str, ...], output_format: str, require_all: bool, jobs: int | None
+    path: Path,
+    only: tuple[str, ...],
+    output_format: str,
+    require_all: bool,
+    jobs: int | None,
+    no_cache: bool,
 ) -> None:
     """Run every validator that applies to the rendered repository at PATH."""
     report = run_validate(
-        path, only=_split(only), require_all=require_all, progress=_progress, jobs=jobs
+        path,
+        only=_split(only),
+        require_all=require_all,
+        progress=_progress,
+        jobs=jobs,
+        keep_results=not no_cache,
     )
     click.echo(report.to_json() if output_format == "json" else report.to_text())
     if not report.ok:
@@ -148,13 +168,7 @@ def validate(
     is_flag=True,
     help="Show what would change, with the diff; the repository is not touched.",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
+@_text_or_json
 def upgrade(path: Path, to: str | None, dry_run: bool, output_format: str) -> None:
     """Update the generated repository at PATH to a newer template version.
 

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.cache import cache_root
 from generator.errors import PavedError
 from generator.validators import REGISTRY, Context, Outcome, Status, Validator
 from generator.validators.helm import ChartValidator
@@ -104,11 +105,14 @@ def validate(
     require_all: bool = False,
     progress: Callable[[str], None] = lambda _: None,
     jobs: int | None = None,
+    keep_results: bool = True,
 ) -> Report:
     """Run the selected validators that apply to ``repo``, ``jobs`` groups at a time (default:
     one per CPU), reporting progress as each runs. Each group has a context (scratch copy,
     cache) of its own, so tools that write never meet; the outcomes keep the registry's
-    order whatever finishes first."""
+    order whatever finishes first. With ``keep_results``, a validator may keep a pass under
+    the toolkit's cache (:func:`generator.cache.cache_root`), keyed by a digest of all its
+    inputs, and not run again on the same inputs (the Terraform module tests do)."""
     if not repo.is_dir():
         raise PavedError(f"{repo}: not a directory")
     if jobs is not None and jobs < 1:
@@ -117,6 +121,7 @@ def validate(
     if not validators:
         raise PavedError(f"{repo}: nothing to validate (no file any selected validator checks)")
     lock = threading.Lock()
+    results = cache_root() if keep_results else None
 
     def say(line: str) -> None:
         with lock:
@@ -124,7 +129,7 @@ def validate(
 
     def run_group(group: list[Validator]) -> dict[str, Outcome]:
         # Validators run tools from other working directories: they get an absolute path.
-        context = Context(repo.resolve())
+        context = Context(repo.resolve(), results=results)
         outcomes: dict[str, Outcome] = {}
         try:
             for validator in group:

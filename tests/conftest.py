@@ -208,6 +208,21 @@ def minimal_answers() -> dict[str, Any]:
     return data
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _suite_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One toolkit cache ($PAVED_CACHE) for the whole run, shared by its workers, and never
+    the user's. Its entries are keyed by digests of every input (generator/cache.py): the
+    Terraform module that every example renders alike is tested once per run, and a module
+    the test changed is tested again."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, above each worker's own
+    patch = pytest.MonkeyPatch()
+    patch.setenv("PAVED_CACHE", str(root / "paved-cache"))
+    yield
+    patch.undo()
+
+
 @pytest.fixture(autouse=True)
 def _no_ambient_template(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PAVED_TEMPLATE", raising=False)

@@ -55,6 +55,9 @@ class Context:
     """
 
     repo: Path
+    # Where validators keep results keyed by a digest of every input (None: keep none), so
+    # that the same input is checked once (generator/cache.py).
+    results: Path | None = None
     # Results several validators need (rendered charts, say), computed once per run.
     cache: dict[str, Any] = field(default_factory=dict, init=False)
     _scratch: Path | None = field(default=None, init=False)
