@@ -28,7 +28,7 @@ ifeq ($(origin PAVED_CRD_SCHEMAS), undefined)
   endif
 endif
 
-.PHONY: install demo test lint typecheck pytest bench bench-fleet clean
+.PHONY: install demo test lint typecheck pytest template-test bench bench-fleet clean
 
 $(BIN)/paved: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,13 @@ typecheck: install
 	$(BIN)/mypy
 
 test: lint typecheck pytest
+
+# The template's check before a release (docs/upgrading.md): every example rendered and
+# validated, and updated from TEMPLATE's latest release tag with a team's edits.
+TEMPLATE ?= .
+TEMPLATE_TEST_ARGS ?=
+template-test: install
+	$(BIN)/paved template test $(TEMPLATE) $(TEMPLATE_TEST_ARGS)
 
 bench: install
 	$(BIN)/python benchmarks/commands.py

@@ -181,6 +181,93 @@ def upgrade(path: Path, to: str | None, dry_run: bool, output_format: str) -> No
         sys.exit(report.exit_code)
 
 
+@cli.group()
+def template() -> None:
+    """The platform team's commands for the template itself."""
+
+
+@template.command("test")
+@click.argument(
+    "template_dir",
+    metavar="[TEMPLATE]",
+    default=".",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+)
+@click.option(
+    "--examples",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder of answers files to render (default: TEMPLATE/examples/answers).",
+)
+@click.option(
+    "--sweep",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Answer combinations to draw from copier.yml, render and check (fast validators).",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the sweep.")
+@click.option(
+    "--from",
+    "from_refs",
+    multiple=True,
+    metavar="REF",
+    help="Release (tag, branch or commit) to update each example from (repeatable; default: "
+    "the latest release tag, when there is one).",
+)
+@click.option("--no-update", is_flag=True, help="Skip the update stage.")
+@click.option(
+    "--only",
+    multiple=True,
+    help="Validators to run, comma-separated names or groups, as `paved validate --only` "
+    "(default: all; the sweep runs the fast ones among them).",
+)
+@_text_or_json
+@_require_all
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Parallel workers (default: the number of CPUs).",
+)
+def template_test(
+    template_dir: Path,
+    examples: Path | None,
+    sweep: int,
+    seed: int,
+    from_refs: tuple[str, ...],
+    no_update: bool,
+    only: tuple[str, ...],
+    output_format: str,
+    require_all: bool,
+    jobs: int | None,
+) -> None:
+    """Check the template's working tree before a release: render and validate every
+    example, render and check a sweep of answer combinations, and update each example from
+    the latest release (or each --from REF) with a team's edits.
+
+    Exit codes: 0 everything holds; 1 a render, update or validation failed, or an update
+    lost a team's edit; 3 only conflicts remain that the upgrade notes do not announce (a
+    person merges them); 2 the check could not run.
+    """
+    from generator.template_check.check import template_test as run_template_test
+
+    refs: list[str] | None = [] if no_update else (list(from_refs) or None)
+    report = run_template_test(
+        template_dir,
+        examples=examples,
+        sweep=sweep,
+        seed=seed,
+        from_refs=refs,
+        jobs=jobs,
+        require_all=require_all,
+        only=_split(only),
+        progress=_progress,
+    )
+    click.echo(report.to_json() if output_format == "json" else report.to_text())
+    if report.exit_code:
+        sys.exit(report.exit_code)
+
+
 _TEMPLATE_HELP = "Template source, a path or git URL (default: each repository's _src_path)."
 _JOBS_HELP = "Parallel workers (default: the number of CPUs)."
 

@@ -224,6 +224,7 @@ class _Plan:
     up_to_date: bool
     notes: tuple[changelog.Release, ...]
     renames: tuple[Rename, ...]
+    data: Mapping[str, Any] = field(default_factory=dict)
 
 
 def upgrade(
@@ -231,11 +232,14 @@ def upgrade(
     to: str | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    data: Mapping[str, Any] | None = None,
 ) -> UpgradeReport:
     """Update the generated repository at ``path`` to template ref ``to`` (default: the latest
-    release). Raises :class:`UpgradeError` (exit code 2) when it cannot start or stopped."""
+    release), with ``data`` as the answers to questions the target asks that the repository
+    has no answer to (`copier update --data`). Raises :class:`UpgradeError` (exit code 2)
+    when it cannot start or stopped."""
     say = progress or (lambda _message: None)
-    plan = _preflight(path, to, say)
+    plan = replace(_preflight(path, to, say), data=dict(data or {}))
     report = UpgradeReport(
         repo=path,
         template=plan.src_path,
@@ -368,6 +372,7 @@ def _run_copier(plan: _Plan, destination: Path, cleanup_hint: bool) -> None:
             copier.run_update(
                 destination,
                 vcs_ref=plan.to_ref,
+                data=dict(plan.data),
                 defaults=True,
                 overwrite=True,
                 unsafe=True,
