@@ -5,7 +5,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import re
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
@@ -165,7 +164,7 @@ class TerraformTest:
                 )
                 continue
             if done.ok:
-                done = _test(terraform, module)
+                done = run([terraform, "test", "-no-color"], cwd=module)
             summary = _test_summary(done)
             summaries.append(f"{module.name}: {summary}")
             if not done.ok:
@@ -176,43 +175,6 @@ class TerraformTest:
         if failures:
             return Outcome.failed(self.name, summary, _failure_report(failures))
         return Outcome.passed(self.name, summary)
-
-
-_COUNTS = re.compile(r"(?P<passed>\d+) passed, (?P<failed>\d+) failed")
-
-
-def _test(terraform: str, module: Path) -> Completed:
-    """``terraform test`` of ``module``, each test file in a process of its own at the same
-    time (``-filter``): a file's runs go one after another, and the files are independent.
-    The result reads as one ``terraform test``: every file's output, and the totals."""
-    files = sorted(
-        path.relative_to(module).as_posix() for path in module.glob("tests/*.tftest.hcl")
-    )
-    if len(files) <= 1:
-        return run([terraform, "test", "-no-color"], cwd=module)
-    workers = min(len(files), os.cpu_count() or 1)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = list(
-            pool.map(
-                lambda name: run([terraform, "test", "-no-color", f"-filter={name}"], cwd=module),
-                files,
-            )
-        )
-    passed = failed = 0
-    for done in results:
-        counts = _COUNTS.findall(done.stdout)
-        if counts:
-            passed += int(counts[-1][0])
-            failed += int(counts[-1][1])
-        elif not done.ok:
-            failed += 1  # a file that could not run (a syntax error) counts as a failure
-    ok = all(done.ok for done in results)
-    verdict = "Success!" if ok else "Failure!"
-    stdout = "\n".join(done.stdout.rstrip() for done in results)
-    stdout += f"\n\n{verdict} {passed} passed, {failed} failed.\n"
-    code = 0 if ok else next(done.returncode for done in results if not done.ok)
-    stderr = "\n".join(done.stderr.strip() for done in results if done.stderr.strip())
-    return Completed((terraform, "test", "-no-color"), code, stdout, stderr)
 
 
 @lru_cache(maxsize=4)

@@ -87,36 +87,3 @@ def test_a_changed_module_is_tested_again(
     assert (status, summary) == (Status.FAILED, "small: Failure! 0 passed, 1 failed")
     # A failure is never kept: the next run tests again and fails again.
     assert _summary(repo)[0] is Status.FAILED
-
-
-SECOND = """\
-run "two_replicas" {
-  command = plan
-
-  variables {
-    replicas = 2
-  }
-
-  assert {
-    condition     = output.replicas == 2
-    error_message = "the variable sets the replicas"
-  }
-}
-"""
-
-
-def test_test_files_run_side_by_side_and_add_up(tmp_path: Path, results: Path) -> None:
-    require_tool("terraform")
-    repo = _repo(tmp_path)
-    tests = repo / "terraform" / "modules" / "small" / "tests"
-    (tests / "variables.tftest.hcl").write_text(SECOND, encoding="utf-8")
-    assert _summary(repo, keep=False) == (Status.PASSED, "small: Success! 2 passed, 0 failed")
-    broken = SECOND.replace("== 2", "== 5")
-    (tests / "variables.tftest.hcl").write_text(broken, encoding="utf-8")
-    report = validate(repo, only=["terraform-test"], keep_results=False)
-    (outcome,) = report.outcomes
-    assert (outcome.status, outcome.summary) == (
-        Status.FAILED,
-        "small: Failure! 1 passed, 1 failed",
-    )
-    assert "the variable sets the replicas" in outcome.details
