@@ -6,13 +6,16 @@ import fcntl
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
 from generator.cache import cache_root, file_digests
 from generator.tools import Completed, run, which
 from generator.validators.base import Context, Outcome
+from generator.validators.providers import installed_providers, shared_providers
 
 TERRAFORM_DIR = "terraform"
 NO_TERRAFORM = "terraform not found on PATH (install Terraform >= 1.10)"
@@ -107,8 +110,22 @@ class TerraformValidate:
         if terraform is None:
             return Outcome.skipped(self.name, NO_TERRAFORM)
         roots = env_roots(context.scratch)
-        with ThreadPoolExecutor(max_workers=min(4, len(roots))) as pool:
-            results = list(pool.map(lambda root: self._validate(terraform, root), roots))
+        workers = min(4, len(roots))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            inits = list(pool.map(lambda root: init(terraform, root), roots))
+        ready = [root for root, done in zip(roots, inits, strict=True) if done.ok]
+        with _one_provider_set(ready) as env, ThreadPoolExecutor(max_workers=workers) as pool:
+            validated = dict(
+                zip(
+                    ready,
+                    pool.map(
+                        lambda root: run([terraform, "validate", "-no-color"], cwd=root, env=env),
+                        ready,
+                    ),
+                    strict=True,
+                )
+            )
+        results = [validated.get(root, done) for root, done in zip(roots, inits, strict=True)]
         failures = [
             (root.name, done) for root, done in zip(roots, results, strict=True) if not done.ok
         ]
@@ -122,12 +139,20 @@ class TerraformValidate:
             )
         return Outcome.passed(self.name, f"{len(roots)} env(s) valid: {names}")
 
-    @staticmethod
-    def _validate(terraform: str, root: Path) -> Completed:
-        done = init(terraform, root)
-        if not done.ok:
-            return done
-        return run([terraform, "validate", "-no-color"], cwd=root)
+
+@contextmanager
+def _one_provider_set(roots: list[Path]) -> Iterator[dict[str, str]]:
+    """Shared provider processes for ``roots`` when every root installed the same provider
+    binaries (one template release: the same lock file), else none."""
+    sets = {
+        tuple(sorted((a, str(b.resolve())) for a, b in installed_providers(r).items()))
+        for r in roots
+    }
+    if len(sets) != 1:
+        yield {}
+        return
+    with shared_providers(roots[0]) as env:
+        yield env
 
 
 class TerraformTest:
@@ -164,7 +189,8 @@ class TerraformTest:
                 )
                 continue
             if done.ok:
-                done = run([terraform, "test", "-no-color"], cwd=module)
+                with shared_providers(module) as env:
+                    done = run([terraform, "test", "-no-color"], cwd=module, env=env)
             summary = _test_summary(done)
             summaries.append(f"{module.name}: {summary}")
             if not done.ok:
