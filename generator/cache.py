@@ -7,9 +7,12 @@ a key that is a digest of every input, so a changed input misses and is computed
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import tempfile
 from collections.abc import Set
 from pathlib import Path
+from typing import Any
 
 CACHE_ENV = "PAVED_CACHE"
 
@@ -40,3 +43,22 @@ def file_digests(root: Path, skip: Set[str]) -> hashlib._Hash:
             digest.update(hashlib.sha256(path.read_bytes()).digest())
             digest.update(b"\n")
     return digest
+
+
+def read_entry(path: Path) -> dict[str, Any] | None:
+    """A cache entry (a JSON object), or None when it is missing or unreadable."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def write_entry(path: Path, data: dict[str, Any]) -> None:
+    """Write a cache entry whole or not at all (a rename), so a reader never sees half of
+    one. Raises :class:`OSError` when the cache cannot be written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".entry-")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        json.dump(data, out)
+    os.replace(temporary, path)

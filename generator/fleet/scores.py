@@ -12,15 +12,12 @@ walk of its files instead of a readiness run.
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import tempfile
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
 import generator
-from generator.cache import file_digests
+from generator.cache import file_digests, read_entry, write_entry
 from generator.policy import policy_path
 
 SKIPPED = {".git", ".terraform"}
@@ -54,10 +51,8 @@ def _path(cache: Path, key: str) -> Path:
 
 def cached_score(cache: Path, key: str) -> tuple[bool, int | None]:
     """(found, score) for ``key``; a score of None (not assessable) is cached too."""
-    path = _path(cache, key)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    data = read_entry(_path(cache, key))
+    if data is None:
         return False, None
     score = data.get("score")
     return True, score if isinstance(score, int) else None
@@ -65,9 +60,4 @@ def cached_score(cache: Path, key: str) -> tuple[bool, int | None]:
 
 def store_score(cache: Path, key: str, score: int | None) -> None:
     """Write the score for ``key``; written whole or not at all (a rename)."""
-    path = _path(cache, key)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".score-")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        json.dump({"score": score}, out)
-    os.replace(temporary, path)
+    write_entry(_path(cache, key), {"score": score})

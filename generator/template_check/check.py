@@ -22,9 +22,9 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -207,8 +207,8 @@ def template_test(
     answers_files = sorted(folder.glob("*.yml")) if folder.is_dir() else []
     if not answers_files:
         raise PavedError(f"{folder}: no answers files (*.yml); the rule is one per example")
-    for path in answers_files:
-        load_answers(path)  # a broken answers file stops the run before anything is rendered
+    # Read once; a broken answers file stops the run before anything is rendered.
+    examples_answers = {path: load_answers(path) for path in answers_files}
     workers = jobs or os.cpu_count() or 1
     chosen = [v.name for v in select(only)]
     with workspace(template) as space:
@@ -216,12 +216,13 @@ def template_test(
         refs = list(from_refs) if from_refs is not None else _default_refs(space, notes)
         for ref in refs:
             space.resolve(ref)
-        settings = _Settings(workers, require_all, chosen, progress)
-        rows = _examples(space, answers_files, settings)
+        fast = [name for name in chosen if name in fast_validators()]
+        settings = _Settings(workers, require_all, chosen, fast, progress)
+        rows = _examples(space, examples_answers, settings)
         if sweep:
             rows += _sweep(space, answers_files, sweep, seed, settings)
         for ref in refs:
-            rows += _updates(space, answers_files, ref, settings)
+            rows += _updates(space, examples_answers, ref, settings)
         return TemplateReport(template, space.head, space.changed, tuple(rows), tuple(notes))
 
 
@@ -241,22 +242,23 @@ class _Settings:
     workers: int
     require_all: bool
     validators: list[str]
+    fast_validators: list[str]  # those of ``validators`` that the sweep runs
     progress: Progress
 
     def validate(self, repo: Path, fast: bool = False) -> Report:
-        names = self.validators
-        if fast:
-            names = [name for name in names if name in fast_validators()]
+        names = self.fast_validators if fast else self.validators
         return validate(repo, only=names, jobs=self.workers, require_all=self.require_all)
 
 
 # --- examples -----------------------------------------------------------------------------
 
 
-def _examples(space: Workspace, answers_files: Sequence[Path], settings: _Settings) -> list[Row]:
+def _examples(
+    space: Workspace, examples: Mapping[Path, dict[str, Any]], settings: _Settings
+) -> list[Row]:
     jobs = [
-        _RenderJob(path.stem, str(space.clone), space.head, load_answers(path), space.root)
-        for path in answers_files
+        _RenderJob(path.stem, str(space.clone), space.head, answers, space.root)
+        for path, answers in examples.items()
     ]
     settings.progress(f"rendering {len(jobs)} example(s) from the working tree ...")
     rows = []
@@ -298,10 +300,21 @@ def _failed_render(stage: str, subject: str, error: str) -> Row:
     return Row(stage, subject, "render failed", (finding,))
 
 
-def _validated(stage: str, subject: str, report: Report, **facts: Any) -> Row:
+def _validated(
+    stage: str,
+    subject: str,
+    report: Report,
+    before: str = "",
+    after: str = "",
+    findings: tuple[Finding, ...] = (),
+    facts: Mapping[str, Any] | None = None,
+) -> Row:
+    """The row of a validated repository: the counts (with ``before`` and ``after`` them in
+    the summary), ``findings`` of earlier steps and one finding per failed validator."""
     counts = report.counts()
     summary = f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped"
-    findings = tuple(
+    summary = f"{before}{summary}{after}"
+    failed = tuple(
         Finding(
             FindingKind.VALIDATION_FAILED,
             subject,
@@ -311,7 +324,7 @@ def _validated(stage: str, subject: str, report: Report, **facts: Any) -> Row:
         if outcome.status is Status.FAILED
         or (report.require_all and outcome.status is Status.SKIPPED)
     )
-    return Row(stage, subject, summary, findings, dict(facts))
+    return Row(stage, subject, summary, findings + failed, dict(facts or {}))
 
 
 # --- sweep --------------------------------------------------------------------------------
@@ -348,16 +361,8 @@ def _sweep(
             )
             continue
         report = settings.validate(job.destination, fast=True)
-        row = _validated("sweep", subject, report, **facts)
-        rows.append(
-            Row(
-                row.stage,
-                subject,
-                f"{row.summary}; {_varied(item.base, item.varied)}",
-                row.findings,
-                row.facts,
-            )
-        )
+        varied = _varied(item.base, item.varied)
+        rows.append(_validated("sweep", subject, report, after=f"; {varied}", facts=facts))
     return rows
 
 
@@ -379,7 +384,7 @@ def _varied(base: str, varied: dict[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class _UpdateJob:
-    name: str
+    subject: str  # "payments-api from v0.1.0"
     source: str
     ref: str
     answers: dict[str, Any]
@@ -398,56 +403,44 @@ class _UpdateOutcome:
 
 
 def _updates(
-    space: Workspace, answers_files: Sequence[Path], ref: str, settings: _Settings
+    space: Workspace, examples: Mapping[Path, dict[str, Any]], ref: str, settings: _Settings
 ) -> list[Row]:
     commit = space.resolve(ref)
     announced = _announced_paths(space, ref)
     jobs = []
-    for path in answers_files:
+    for path, current in examples.items():
         at_ref = space.repo.read(commit, f"examples/answers/{path.name}")
         # The example as the release had it: its questions then.
-        current = load_answers(path)
         answers = current if at_ref is None else parse_answers(at_ref).answers
         new = {key: value for key, value in current.items() if key not in answers}
         repo = space.root / "update" / ref.replace("/", "_") / path.stem
-        jobs.append(_UpdateJob(path.stem, str(space.clone), ref, answers, space.head, repo, new))
+        subject = f"{path.stem} from {ref}"
+        jobs.append(_UpdateJob(subject, str(space.clone), ref, answers, space.head, repo, new))
     settings.progress(f"updating {len(jobs)} example(s) from {ref} to the working tree ...")
     rows = []
     outcomes = _in_processes(_update_path, jobs, settings.workers)
     for job, outcome in zip(jobs, outcomes, strict=True):
-        subject = f"{job.name} from {ref}"
         findings = tuple(
-            Finding(
-                f.kind,
-                subject,
-                f.detail,
-                f.path,
-                f.line,
-                announced=f.kind in CONFLICTS and f.path in announced,
-            )
+            replace(f, announced=f.kind in CONFLICTS and f.path in announced)
             for f in outcome.findings
         )
+        summary = _update_summary(outcome.facts, findings)
         if not outcome.validate:
-            summary = _update_summary(outcome.facts, findings)
-            rows.append(Row("update", subject, summary, findings, outcome.facts))
+            rows.append(Row("update", job.subject, summary, findings, outcome.facts))
             continue
-        settings.progress(f"validating {subject} ...")
+        settings.progress(f"validating {job.subject} ...")
         report = settings.validate(job.repo)
-        row = _validated("update", subject, report)
-        if outcome.facts.get("validated_with", "as updated") != "as updated":
-            row = Row(
-                row.stage,
-                row.subject,
-                f"{row.summary} (conflicts taken as the template's)",
-                row.findings,
-            )
+        resolved = outcome.facts.get("validated_with", "as updated") != "as updated"
+        after = " (conflicts taken as the template's)" if resolved else ""
         rows.append(
-            Row(
+            _validated(
                 "update",
-                subject,
-                f"{_update_summary(outcome.facts, findings)}; {row.summary}",
-                findings + row.findings,
-                outcome.facts,
+                job.subject,
+                report,
+                before=f"{summary}; ",
+                after=after,
+                findings=findings,
+                facts=outcome.facts,
             )
         )
     return rows
@@ -457,11 +450,8 @@ def _announced_paths(space: Workspace, ref: str) -> set[str]:
     """The repository files that the upgrade notes of the versions between ``ref`` and the
     working tree name in backticks (``Unreleased`` included: the working tree is past the
     latest release)."""
-    text = (
-        (space.clone / "CHANGELOG.md").read_text(encoding="utf-8")
-        if (space.clone / "CHANGELOG.md").is_file()
-        else ""
-    )
+    path = space.clone / "CHANGELOG.md"
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
     crossed = changelog.notes_between(
         changelog.parse(text), parse_version(ref), None, include_unreleased=True
     )
@@ -481,7 +471,7 @@ def _update_summary(facts: dict[str, Any], findings: Sequence[Finding]) -> str:
 
 def _update_path(job: _UpdateJob) -> _UpdateOutcome:
     """Copy at the release, make the team's edits, update (in a worker process)."""
-    subject = job.name
+    subject = job.subject
     try:
         copy_template(job.source, job.repo, job.answers, job.ref)
     except PavedError as error:
@@ -509,7 +499,9 @@ def _update_path(job: _UpdateJob) -> _UpdateOutcome:
                     conflict.path,
                 )
             )
-        for line in conflict.lines or ((None,) if not conflict.rejected else ()):
+        # A conflict without markers (an unmerged file) is reported once, without a line.
+        lines = conflict.lines or (() if conflict.rejected else (None,))
+        for line in lines:
             findings.append(
                 Finding(
                     FindingKind.CONFLICT,

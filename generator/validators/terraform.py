@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -12,7 +11,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from generator.cache import cache_root, file_digests
+from generator.cache import cache_root, file_digests, read_entry, write_entry
 from generator.tools import Completed, run, which
 from generator.validators.base import Context, Outcome
 from generator.validators.providers import installed_providers, shared_providers
@@ -229,25 +228,17 @@ def _kept(results: Path | None, key: str | None) -> str | None:
     """The summary of an earlier pass under ``key``, or None."""
     if results is None or key is None:
         return None
-    try:
-        data = json.loads(_kept_path(results, key).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    summary = data.get("summary") if isinstance(data, dict) else None
+    data = read_entry(_kept_path(results, key))
+    summary = data.get("summary") if data is not None else None
     return summary if isinstance(summary, str) else None
 
 
 def _keep(results: Path | None, key: str, summary: str) -> None:
-    """Record a pass; written whole or not at all (a rename), and never fatal."""
+    """Record a pass; never fatal (a cache that cannot be written keeps nothing)."""
     if results is None:
         return
-    path = _kept_path(results, key)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".pass-")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump({"summary": summary}, out)
-        os.replace(temporary, path)
+        write_entry(_kept_path(results, key), {"summary": summary})
     except OSError:
         return
 
